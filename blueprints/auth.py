@@ -1,0 +1,49 @@
+"""Who is calling: LMS clients by HTTP Basic, checked against their scopes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+
+from werkzeug.datastructures import Headers
+
+from lms_bridge.access import AuthenticatedClient, authenticate_client
+from xapi.errors import Forbidden, Unauthorized
+
+REALM = 'Basic realm="lms_bridge xAPI", charset="UTF-8"'
+
+
+class BasicAuthRequired(Unauthorized):
+    """401 that tells the client how to authenticate (RFC 7617)."""
+
+    challenge = REALM
+
+
+def authenticate(headers: Headers) -> AuthenticatedClient:
+    """The client behind the ``Authorization`` header, or 401."""
+    header = headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise BasicAuthRequired("HTTP Basic credentials of an LMS client are required")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise BasicAuthRequired("the Authorization header is not valid HTTP Basic") from error
+    key, separator, secret = decoded.partition(":")
+    if not separator:
+        raise BasicAuthRequired("the Authorization header is not valid HTTP Basic")
+    client = authenticate_client(key, secret)
+    if client is None:
+        raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")
+    return client
+
+
+def require(
+    client: AuthenticatedClient, allowed: Callable[[frozenset[str]], bool], what: str
+) -> None:
+    """403 unless the client's scopes allow ``what``."""
+    if not allowed(client.scopes):
+        raise Forbidden(
+            f"this client's scopes ({', '.join(sorted(client.scopes))}) do not allow {what}"
+        )

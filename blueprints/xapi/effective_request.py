@@ -1,0 +1,106 @@
+"""The effective xAPI request: method, headers, parameters and body after unwrapping.
+
+xAPI 1.0.3 Communication 1.3 ("Alternate Request Syntax") lets a client send any request as
+a form POST with ``?method=``; headers, parameters and content then travel as form fields.
+Views read this object, never ``flask.request`` directly, so both syntaxes share one path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from flask import g, request
+from werkzeug.datastructures import Headers
+
+from lms_bridge.access import AuthenticatedClient
+from xapi.errors import BadRequest
+from xapi.versions import HEADER, XAPIVersion
+
+ALTERNATE_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+HEADER_FIELDS = (
+    "Authorization",
+    HEADER,
+    "Content-Type",
+    "Content-Length",
+    "If-Match",
+    "If-None-Match",
+    "Accept-Language",
+)
+
+
+@dataclass
+class XAPIRequest:
+    """What a view needs to know about the request, whichever syntax carried it."""
+
+    method: str
+    headers: Headers
+    args: dict[str, list[str]]
+    body: bytes
+    alternate: bool = False
+    negotiated_version: XAPIVersion | None = None
+    client: AuthenticatedClient | None = field(default=None)
+
+    @property
+    def version(self) -> XAPIVersion:
+        """The negotiated version; views run only after the gate negotiated it."""
+        assert self.negotiated_version is not None
+        return self.negotiated_version
+
+    @property
+    def mimetype(self) -> str:
+        """The media type without parameters, lowercased."""
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def single_args(self) -> Mapping[str, list[str]]:
+        """Parameters as name → every value given (duplicates are the parser's to refuse)."""
+        return self.args
+
+
+def read_request() -> XAPIRequest:
+    """Build the effective request from ``flask.request`` (called once, before the view)."""
+    args = {name: request.args.getlist(name) for name in request.args}
+    if request.method == "POST" and "method" in args:
+        return _read_alternate(args)
+    return XAPIRequest(
+        method=request.method,
+        headers=Headers(request.headers),
+        args=args,
+        body=request.get_data(cache=True),
+    )
+
+
+def _read_alternate(args: dict[str, list[str]]) -> XAPIRequest:
+    method = args.pop("method")[0].upper()
+    if args:
+        raise BadRequest(
+            "with the alternate request syntax, 'method' must be the only query parameter; "
+            f"move {', '.join(sorted(args))} into the form body"
+        )
+    if method not in ALTERNATE_METHODS:
+        raise BadRequest(f"method={method} is not an xAPI method")
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise BadRequest(
+            "the alternate request syntax needs Content-Type: application/x-www-form-urlencoded"
+        )
+    form = parse_qs(request.get_data(as_text=True), keep_blank_values=True)
+    headers = Headers()
+    for name in HEADER_FIELDS:
+        values = form.pop(name, None)
+        if values:
+            headers[name] = values[0]
+    content = form.pop("content", [""])[0]
+    return XAPIRequest(
+        method=method,
+        headers=headers,
+        args=form,
+        body=content.encode(),
+        alternate=True,
+    )
+
+
+def current() -> XAPIRequest:
+    """The effective request of this request context."""
+    xapi_request: XAPIRequest = g.xapi_request
+    return xapi_request

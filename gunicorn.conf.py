@@ -1,0 +1,17 @@
+"""gunicorn settings; every value can be overridden by the environment or the command line.
+
+Validation is CPU-bound Python, so throughput comes from processes (one per core, doubled to
+cover time spent waiting on the database); threads let a worker keep HTTP connections alive.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("LMS_BRIDGE_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("LMS_BRIDGE_THREADS", "2"))
+keepalive = 5
+timeout = 60
+accesslog = os.environ.get("LMS_BRIDGE_ACCESS_LOG") or None
+errorlog = "-"

@@ -1,0 +1,21 @@
+"""LMS client credentials: creation, listing, revocation and authentication."""
+
+from lms_bridge.access.clients import (
+    AuthenticatedClient,
+    ClientError,
+    CreatedClient,
+    authenticate_client,
+    create_client,
+    list_clients,
+    revoke_client,
+)
+
+__all__ = [
+    "AuthenticatedClient",
+    "ClientError",
+    "CreatedClient",
+    "authenticate_client",
+    "create_client",
+    "list_clients",
+    "revoke_client",
+]

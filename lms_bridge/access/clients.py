@@ -1,0 +1,148 @@
+"""LMS clients authenticate with HTTP Basic; their secrets are stored as scrypt hashes.
+
+A scrypt check costs tens of milliseconds by design, too much for every statement POST, so a
+process remembers (for a short while) which key/secret pairs it has already verified, keyed
+by an HMAC of the secret under a random per-process key: the plain secret is never kept. The
+client row is still read on every request, so a revocation takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.models import Client
+from lms_bridge.settings import current_settings
+from xapi import scopes as xapi_scopes
+from xapi.identifiers import agent_key
+
+VERIFIED_TTL_SECONDS = 300.0
+_PROCESS_KEY = secrets.token_bytes(32)
+_verified: dict[tuple[str, bytes], float] = {}
+_verified_lock = threading.Lock()
+
+
+class ClientError(ValueError):
+    """A client cannot be created, found or revoked; the message says why."""
+
+
+@dataclass(frozen=True)
+class CreatedClient:
+    """What ``clients create`` shows once: the only time the secret is visible."""
+
+    id: int
+    name: str
+    key: str
+    secret: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    """The caller of a request, as the HTTP layer and services need it."""
+
+    id: int
+    name: str
+    scopes: frozenset[str]
+    authority: dict[str, object]
+    authority_key: str
+
+
+def _authority_for(name: str, key: str) -> dict[str, object]:
+    """The xAPI Agent that stands for this client as ``authority`` (Data 2.4.9)."""
+    return {
+        "objectType": "Agent",
+        "name": name,
+        "account": {"homePage": "urn:lms-bridge:clients", "name": key},
+    }
+
+
+def create_client(
+    name: str,
+    *,
+    key: str | None = None,
+    secret: str | None = None,
+    scopes: tuple[str, ...] | list[str] = (),
+) -> CreatedClient:
+    """Create a client; key and secret are generated when not given."""
+    if not name.strip():
+        raise ClientError("a client needs a name")
+    chosen_scopes = tuple(dict.fromkeys(scopes)) or xapi_scopes.DEFAULT
+    unknown = set(chosen_scopes) - xapi_scopes.KNOWN
+    if unknown:
+        raise ClientError(
+            f"unknown scope(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(xapi_scopes.KNOWN))}"
+        )
+    key = key or secrets.token_urlsafe(15)
+    secret = secret or secrets.token_urlsafe(30)
+    if ":" in key:
+        raise ClientError("a key cannot contain ':' (HTTP Basic separates key and secret by it)")
+    with unit_of_work() as session:
+        if session.scalar(select(Client.id).where(Client.key == key)) is not None:
+            raise ClientError(f"a client with key {key!r} exists already")
+        client = Client(
+            name=name.strip(),
+            key=key,
+            secret_hash=generate_password_hash(
+                secret, method=current_settings().secret_hash_method
+            ),
+            scopes=list(chosen_scopes),
+            authority=_authority_for(name.strip(), key),
+            created_at=utcnow(),
+        )
+        session.add(client)
+        session.flush()
+        client_id = client.id
+    return CreatedClient(client_id, name.strip(), key, secret, chosen_scopes)
+
+
+def list_clients() -> list[Client]:
+    """Every client, revoked ones included (they show their revocation time)."""
+    return list(db.session.scalars(select(Client).order_by(Client.id)))
+
+
+def revoke_client(key: str) -> None:
+    """Revoke a client: its next request is refused."""
+    with unit_of_work() as session:
+        client = session.scalar(select(Client).where(Client.key == key))
+        if client is None:
+            raise ClientError(f"no client with key {key!r}")
+        if client.revoked_at is None:
+            client.revoked_at = utcnow()
+
+
+def _fingerprint(secret: str) -> bytes:
+    return hmac.new(_PROCESS_KEY, secret.encode(), hashlib.sha256).digest()
+
+
+def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
+    """The client these credentials belong to, or ``None`` when they are wrong or revoked."""
+    client = db.session.scalar(select(Client).where(Client.key == key))
+    if client is None or client.revoked_at is not None:
+        return None
+    cache_key = (key, _fingerprint(secret))
+    now = time.monotonic()
+    with _verified_lock:
+        verified_at = _verified.get(cache_key)
+    if verified_at is None or now - verified_at > VERIFIED_TTL_SECONDS:
+        if not check_password_hash(client.secret_hash, secret):
+            return None
+        with _verified_lock:
+            _verified[cache_key] = now
+    authority = dict(client.authority)
+    return AuthenticatedClient(
+        id=client.id,
+        name=client.name,
+        scopes=frozenset(client.scopes),
+        authority=authority,
+        authority_key=agent_key(authority) or "",
+    )

@@ -1,0 +1,110 @@
+"""The SQLAlchemy object, the column types every table shares, and the unit of work.
+
+One use case, one transaction: services only ``flush()``; :func:`unit_of_work` commits or
+rolls back, which is what makes "a batch is stored whole or not at all" true by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention, so migrations are stable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""64-bit surrogate keys; SQLite needs INTEGER to alias the rowid."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite has no time zone type; storing naive UTC and re-attaching UTC on the way out keeps
+    comparisons and ordering identical on SQLite and PostgreSQL.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writes.
+
+    pysqlite's implicit transactions begin lazily and deferred, so two writers can both read
+    and then deadlock on the upgrade to a write lock. Taking the write lock at BEGIN (only for
+    units of work that write) makes concurrent writers queue instead of failing.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def unit_of_work(*, writes: bool = True) -> Iterator[Session]:
+    """Run one use case in one transaction: commit on success, roll back on any error."""
+    session: Session = db.session()
+    if writes and session.get_bind().dialect.name == "sqlite":
+        if session.in_transaction():
+            # A read-only transaction (e.g. authentication) cannot be upgraded safely in WAL
+            # mode; end it so this unit of work starts with the write lock.
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("unit_of_work() entered with unflushed changes pending")
+            session.rollback()
+        session.connection(execution_options={"sqlite_immediate": True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC (the only clock services use)."""
+    return datetime.now(UTC)

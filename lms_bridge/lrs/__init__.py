@@ -1,0 +1,1 @@
+"""Storing and querying statements; documents and attachments come beside them."""

@@ -1,0 +1,277 @@
+"""Store a batch of validated statements in one transaction.
+
+The walk (ARCHITECTURE.md): ids, ``stored``, ``authority`` and ``version`` are set; ids
+already stored are compared (an equivalent resend is a no-op, a different one a 409);
+voiding marks its target; statement rows and their index rows are inserted in bulk. Any
+failure rolls the whole batch back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from xapi.comparison import statements_equivalent
+
+from lms_bridge.access import AuthenticatedClient
+from lms_bridge.db import unit_of_work, utcnow
+from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
+from lms_bridge.lrs.keys import index_key, optional_index_key
+from lms_bridge.models import (
+    AttachmentContent,
+    Statement,
+    StatementActivity,
+    StatementAgent,
+    StatementAttachment,
+)
+from xapi.fields import parse_timestamp
+from xapi.identifiers import VOIDED_VERB, StatementIndex, index_statement
+from xapi.multipart import AttachmentPart
+from xapi.versions import VERSION_2, XAPIVersion
+
+INTEGRITY_RETRIES = 3
+"""A concurrent insert of the same id surfaces as a unique violation: retry, then compare."""
+
+
+@dataclass
+class StoredStatement:
+    """A statement this call stored (not one it found already stored)."""
+
+    pk: int
+    statement_id: str
+    statement: dict[str, Any]
+    index: StatementIndex
+    stored: datetime
+
+
+@dataclass
+class StoreResult:
+    """Ids in the order received, and what was newly stored."""
+
+    ids: list[str]
+    new: list[StoredStatement] = field(default_factory=list)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision and a ``Z``, as the LRS writes times."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _now_to_the_millisecond() -> datetime:
+    """``stored`` is kept at the precision it is shown with, so ``since`` is exact."""
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def store_statements(
+    statements: Sequence[dict[str, Any]],
+    *,
+    client: AuthenticatedClient,
+    version: XAPIVersion,
+    attachments: Mapping[str, AttachmentPart] | None = None,
+) -> StoreResult:
+    """Store a batch whole or not at all; returns the ids in the order received."""
+    for attempt in range(INTEGRITY_RETRIES):
+        try:
+            with unit_of_work() as session:
+                return _store(session, statements, client, version, attachments or {})
+        except IntegrityError:
+            if attempt == INTEGRITY_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _assign_ids(statements: Sequence[dict[str, Any]]) -> list[str]:
+    ids: list[str] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for statement in statements:
+        given = statement.get("id")
+        statement_id = str(given).lower() if given else str(uuid.uuid4())
+        earlier = seen.get(statement_id)
+        if earlier is not None and not statements_equivalent(earlier, statement):
+            raise DuplicateIdInBatch(f"statement id {statement_id} appears twice in the batch")
+        seen[statement_id] = statement
+        ids.append(statement_id)
+    return ids
+
+
+def _store(
+    session: Session,
+    statements: Sequence[dict[str, Any]],
+    client: AuthenticatedClient,
+    version: XAPIVersion,
+    attachments: Mapping[str, AttachmentPart],
+) -> StoreResult:
+    ids = _assign_ids(statements)
+    existing: dict[str, str] = {
+        statement_id: payload
+        for statement_id, payload in session.execute(
+            select(Statement.statement_id, Statement.payload).where(
+                Statement.statement_id.in_(set(ids))
+            )
+        )
+    }
+    for statement_id, statement in zip(ids, statements, strict=True):
+        payload = existing.get(statement_id)
+        if payload is not None and not statements_equivalent(orjson.loads(payload), statement):
+            raise StatementIdConflict(
+                f"statement {statement_id} is already stored with different content"
+            )
+
+    stored = _now_to_the_millisecond()
+    stored_text = format_timestamp(stored)
+    default_version = "2.0.0" if version == VERSION_2 else "1.0.0"
+    new: list[StoredStatement] = []
+    batch_ids: set[str] = set()
+    for statement_id, statement in zip(ids, statements, strict=True):
+        if statement_id in existing or statement_id in batch_ids:
+            continue
+        batch_ids.add(statement_id)
+        full = dict(statement)
+        full.setdefault("id", statement_id)
+        full.setdefault("timestamp", stored_text)
+        full["stored"] = stored_text
+        full["authority"] = client.authority
+        full.setdefault("version", default_version)
+        new.append(
+            StoredStatement(
+                pk=0,
+                statement_id=statement_id,
+                statement=full,
+                index=index_statement(full),
+                stored=stored,
+            )
+        )
+    if not new:
+        return StoreResult(ids=ids)
+
+    voided_targets = _check_voiding(session, new)
+    already_voided = _voided_on_arrival(session, [item.statement_id for item in new])
+    rows = [
+        {
+            "statement_id": item.statement_id,
+            "stored": stored,
+            "timestamp": parse_timestamp(item.statement["timestamp"]),
+            "version": str(item.statement["version"]),
+            "actor_key": optional_index_key(item.index.actor_key),
+            "verb_key": index_key(item.index.verb_id),
+            "object_type": item.index.object_type,
+            "object_activity_key": optional_index_key(item.index.object_activity_id),
+            "object_agent_key": optional_index_key(item.index.object_agent_key),
+            "target_statement_id": item.index.target_statement_id,
+            "registration": item.index.registration,
+            "authority_key": optional_index_key(item.index.authority_key),
+            "client_id": client.id,
+            "voided": item.statement_id in already_voided,
+            "payload": orjson.dumps(item.statement).decode(),
+        }
+        for item in new
+    ]
+    returned = session.execute(
+        insert(Statement).returning(
+            Statement.pk, Statement.statement_id, sort_by_parameter_order=True
+        ),
+        rows,
+    ).all()
+    for item, (pk, _statement_id) in zip(new, returned, strict=True):
+        item.pk = pk
+    _insert_index_rows(session, new)
+    _insert_attachments(session, new, attachments)
+    if voided_targets:
+        session.execute(
+            update(Statement).where(Statement.statement_id.in_(voided_targets)).values(voided=True)
+        )
+    session.flush()
+    return StoreResult(ids=ids, new=new)
+
+
+def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
+    """Targets this batch voids; a voiding statement itself cannot be voided (Data 2.2.3)."""
+    targets = {
+        item.index.target_statement_id: item.statement_id
+        for item in new
+        if item.index.verb_id == VOIDED_VERB and item.index.target_statement_id
+    }
+    if not targets:
+        return set()
+    voiding_in_batch = {item.statement_id for item in new if item.index.verb_id == VOIDED_VERB}
+    voiding_stored = set(
+        session.scalars(
+            select(Statement.statement_id).where(
+                Statement.statement_id.in_(set(targets)),
+                Statement.verb_key == index_key(VOIDED_VERB),
+            )
+        )
+    )
+    for target, voider in targets.items():
+        if target in voiding_in_batch or target in voiding_stored:
+            raise VoidingTargetInvalid(
+                f"statement {voider} voids {target}, which is itself a voiding statement"
+            )
+    return set(targets)
+
+
+def _voided_on_arrival(session: Session, statement_ids: list[str]) -> set[str]:
+    """Statements whose voiding statement arrived first are stored already voided."""
+    return set(
+        session.scalars(
+            select(Statement.target_statement_id).where(
+                Statement.target_statement_id.in_(statement_ids),
+                Statement.verb_key == index_key(VOIDED_VERB),
+            )
+        )
+    )
+
+
+def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
+    agent_rows = [
+        {"statement_pk": item.pk, "agent_key": index_key(key)}
+        for item in new
+        for key in item.index.related_agent_keys
+    ]
+    activity_rows = [
+        {"statement_pk": item.pk, "activity_key": index_key(activity_id)}
+        for item in new
+        for activity_id in item.index.related_activity_ids
+    ]
+    if agent_rows:
+        session.execute(insert(StatementAgent), agent_rows)
+    if activity_rows:
+        session.execute(insert(StatementActivity), activity_rows)
+
+
+def _insert_attachments(
+    session: Session, new: list[StoredStatement], parts: Mapping[str, AttachmentPart]
+) -> None:
+    """Link statements to attachment content sent with them, storing each hash once."""
+    if not parts:
+        return
+    links = [
+        {"statement_pk": item.pk, "sha2": attachment["sha2"]}
+        for item in new
+        for attachment in item.statement.get("attachments") or ()
+        if attachment.get("sha2") in parts
+    ]
+    if not links:
+        return
+    wanted = {link["sha2"] for link in links}
+    present = set(
+        session.scalars(select(AttachmentContent.sha2).where(AttachmentContent.sha2.in_(wanted)))
+    )
+    missing = [parts[sha2] for sha2 in wanted - present]
+    if missing:
+        session.execute(
+            insert(AttachmentContent),
+            [
+                {"sha2": part.sha2, "content_type": part.content_type, "content": part.content}
+                for part in missing
+            ],
+        )
+    session.execute(insert(StatementAttachment), links)

@@ -1,0 +1,112 @@
+"""The Learning Record Store's tables: statements as received, and rows that index them.
+
+A statement is kept exactly as received (with the properties the LRS sets) in ``payload``,
+beside the columns that queries filter on. Agents and activities that a statement mentions
+beyond its actor and object (authority, instructor, team, context activities, sub-statement
+parts) get one index row each, which is what ``related_agents`` / ``related_activities``
+query (xAPI 1.0.3 Communication 2.1.3).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms_bridge.db import BigId, UTCDateTime, db
+
+KEY_LENGTH = 300
+"""Index keys longer than this are stored as a SHA-256 digest (see lms_bridge.lrs.keys)."""
+
+
+class Statement(db.Model):  # type: ignore[name-defined,misc]
+    """One stored statement."""
+
+    __tablename__ = "statements"
+    __table_args__ = (
+        Index("ix_statements_stored_pk", "stored", "pk"),
+        Index("ix_statements_actor_key", "actor_key"),
+        Index("ix_statements_object_agent_key", "object_agent_key"),
+        Index("ix_statements_object_activity_key", "object_activity_key"),
+        Index("ix_statements_verb_key", "verb_key"),
+        Index("ix_statements_registration", "registration"),
+        Index("ix_statements_target_statement_id", "target_statement_id"),
+        Index("ix_statements_authority_key", "authority_key"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    stored: Mapped[datetime] = mapped_column(UTCDateTime)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[str] = mapped_column(String(20))
+    actor_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
+    verb_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_activity_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
+    object_agent_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
+    target_statement_id: Mapped[str | None] = mapped_column(String(36))
+    """The id a StatementRef object points to (voiding statements included)."""
+    registration: Mapped[str | None] = mapped_column(String(36))
+    authority_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
+    client_id: Mapped[int] = mapped_column(BigId, ForeignKey("clients.id"))
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[str] = mapped_column(Text)
+    """The statement as stored, JSON text: what ``format=exact`` returns."""
+
+
+class StatementAgent(db.Model):  # type: ignore[name-defined,misc]
+    """An agent a statement mentions outside actor and object (for ``related_agents``)."""
+
+    __tablename__ = "statement_agents"
+    __table_args__ = (Index("ix_statement_agents_key_pk", "agent_key", "statement_pk"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
+    )
+    agent_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+
+
+class StatementActivity(db.Model):  # type: ignore[name-defined,misc]
+    """An activity a statement mentions outside its object (for ``related_activities``)."""
+
+    __tablename__ = "statement_activities"
+    __table_args__ = (Index("ix_statement_activities_key_pk", "activity_key", "statement_pk"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
+    )
+    activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+
+
+class AttachmentContent(db.Model):  # type: ignore[name-defined,misc]
+    """Attachment bytes, stored once per SHA-2 hash however many statements carry them."""
+
+    __tablename__ = "attachment_contents"
+
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StatementAttachment(db.Model):  # type: ignore[name-defined,misc]
+    """Which statement carries which attachment content (for ``attachments=true``)."""
+
+    __tablename__ = "statement_attachments"
+    __table_args__ = (Index("ix_statement_attachments_statement_pk", "statement_pk"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
+    )
+    sha2: Mapped[str] = mapped_column(String(128), ForeignKey("attachment_contents.sha2"))

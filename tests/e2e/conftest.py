@@ -1,0 +1,90 @@
+"""A real gunicorn server on a free loopback port, per database backend."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from lms_bridge.access import create_client
+from tests.conftest import REPO_ROOT, empty_all_tables
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """Where the server listens and the credentials of an all-scopes client."""
+
+    endpoint: str
+    key: str
+    secret: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited early:\n{log.read_text()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, OSError):  # refused, reset or timed out: not up yet
+            time.sleep(0.1)
+    pytest.fail(f"gunicorn did not answer in 30 s:\n{log.read_text()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(
+    app: Flask, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Start gunicorn (2 workers) on the backend's database; yields the xAPI endpoint."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {
+        **os.environ,
+        "LMS_BRIDGE_DATABASE_URL": database_url,
+        "PORT": str(port),
+        "LMS_BRIDGE_WORKERS": "2",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}/xapi"
+    try:
+        _wait_until_up(endpoint + "/about", process, log)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture
+def live_server(app: Flask, gunicorn_server: str) -> LiveServer:
+    """The running server over an empty database, with a fresh LMS client."""
+    with app.app_context():
+        empty_all_tables()
+        created = create_client("e2e LMS", key="e2e-lms", secret="e2e-secret", scopes=["all"])
+    return LiveServer(gunicorn_server, created.key, created.secret)
