@@ -40,7 +40,7 @@ class Settings:
     """Largest single attachment accepted (413 above it)."""
     default_xapi_version: str = "2.0.0"
     """Version named in the header of a response to a request that gave none (1.0.3 or 2.0.0)."""
-    secret_hash_method: str = "scrypt:32768:8:1"
+    secret_hash_method: str = "scrypt:32768:8:1"  # noqa: S105 (a hash method, not a secret)
     """How client secrets are hashed (werkzeug method string); tests use a cheaper one."""
     log_level: str = "INFO"
     """Python logging level of the service."""

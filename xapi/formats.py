@@ -37,10 +37,9 @@ def _object_ids(obj: Mapping[str, Any]) -> dict[str, Any]:
         return _agent_ids(obj)
     if object_type == "SubStatement":
         return _statement_ids(obj)
-    reduced = {"id": obj["id"]}
-    if "objectType" in obj:
-        reduced = {"objectType": obj["objectType"], "id": obj["id"]}
-    return reduced
+    if object_type == "StatementRef":
+        return {"objectType": "StatementRef", "id": obj["id"]}
+    return {"id": obj["id"]}
 
 
 def _context_ids(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,3 +143,34 @@ def to_canonical(statement: Mapping[str, Any], accept_language: str | None) -> d
     preferred = parse_accept_language(accept_language)
     walked: dict[str, Any] = _walk(statement, lambda language_map: _choose(language_map, preferred))
     return walked
+
+
+def _context_with_arrays(context: Mapping[str, Any]) -> dict[str, Any]:
+    activities = context.get("contextActivities")
+    if not isinstance(activities, Mapping) or all(
+        isinstance(value, list) for value in activities.values()
+    ):
+        return dict(context)
+    return {
+        **context,
+        "contextActivities": {
+            kind: value if isinstance(value, list) else [value]
+            for kind, value in activities.items()
+        },
+    }
+
+
+def with_context_activity_arrays(statement: Mapping[str, Any]) -> dict[str, Any]:
+    """The statement as the LRS keeps it: every context activity list an array.
+
+    xAPI 1.0.3 Data 2.4.6.2: a client may send a single Activity under a contextActivities
+    key, but the LRS MUST return it as an array of one, in every format, exact included.
+    Applies to a SubStatement's context too. Copies only what changes.
+    """
+    result = dict(statement)
+    if isinstance(statement.get("context"), Mapping):
+        result["context"] = _context_with_arrays(statement["context"])
+    obj = statement.get("object")
+    if isinstance(obj, Mapping) and obj.get("objectType") == "SubStatement":
+        result["object"] = with_context_activity_arrays(obj)
+    return result

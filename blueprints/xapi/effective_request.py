@@ -19,6 +19,7 @@ from xapi.errors import BadRequest
 from xapi.versions import HEADER, XAPIVersion
 
 ALTERNATE_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+FORM_FRAMING = frozenset({"content-type", "content-length"})
 HEADER_FIELDS = (
     "Authorization",
     HEADER,
@@ -85,7 +86,15 @@ def _read_alternate(args: dict[str, list[str]]) -> XAPIRequest:
             "the alternate request syntax needs Content-Type: application/x-www-form-urlencoded"
         )
     form = parse_qs(request.get_data(as_text=True), keep_blank_values=True)
-    headers = Headers()
+    # Headers sent as headers still count; the form's own Content-Type/Length describe the
+    # form, not the content, and form fields named like headers override them.
+    headers = Headers(
+        [
+            (name, value)
+            for name, value in request.headers.items()
+            if name.lower() not in FORM_FRAMING
+        ]
+    )
     for name in HEADER_FIELDS:
         values = form.pop(name, None)
         if values:

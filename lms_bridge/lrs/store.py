@@ -18,7 +18,6 @@ import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from xapi.comparison import statements_equivalent
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import unit_of_work, utcnow
@@ -31,7 +30,9 @@ from lms_bridge.models import (
     StatementAgent,
     StatementAttachment,
 )
+from xapi.comparison import statements_equivalent
 from xapi.fields import parse_timestamp
+from xapi.formats import with_context_activity_arrays
 from xapi.identifiers import VOIDED_VERB, StatementIndex, index_statement
 from xapi.multipart import AttachmentPart
 from xapi.versions import VERSION_2, XAPIVersion
@@ -110,14 +111,13 @@ def _store(
     attachments: Mapping[str, AttachmentPart],
 ) -> StoreResult:
     ids = _assign_ids(statements)
-    existing: dict[str, str] = {
-        statement_id: payload
-        for statement_id, payload in session.execute(
+    existing: dict[str, str] = dict(
+        session.execute(
             select(Statement.statement_id, Statement.payload).where(
                 Statement.statement_id.in_(set(ids))
             )
-        )
-    }
+        ).all()
+    )
     for statement_id, statement in zip(ids, statements, strict=True):
         payload = existing.get(statement_id)
         if payload is not None and not statements_equivalent(orjson.loads(payload), statement):
@@ -134,7 +134,7 @@ def _store(
         if statement_id in existing or statement_id in batch_ids:
             continue
         batch_ids.add(statement_id)
-        full = dict(statement)
+        full = with_context_activity_arrays(statement)
         full.setdefault("id", statement_id)
         full.setdefault("timestamp", stored_text)
         full["stored"] = stored_text

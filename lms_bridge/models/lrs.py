@@ -32,15 +32,17 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
     """One stored statement."""
 
     __tablename__ = "statements"
+    # Each filter column leads a (column, stored, pk) index, so "the newest N statements
+    # with this verb/agent/activity" is one index range scan, however common the value.
     __table_args__ = (
         Index("ix_statements_stored_pk", "stored", "pk"),
-        Index("ix_statements_actor_key", "actor_key"),
-        Index("ix_statements_object_agent_key", "object_agent_key"),
-        Index("ix_statements_object_activity_key", "object_activity_key"),
-        Index("ix_statements_verb_key", "verb_key"),
-        Index("ix_statements_registration", "registration"),
+        Index("ix_statements_actor_key_stored", "actor_key", "stored", "pk"),
+        Index("ix_statements_object_agent_key_stored", "object_agent_key", "stored", "pk"),
+        Index("ix_statements_object_activity_key_stored", "object_activity_key", "stored", "pk"),
+        Index("ix_statements_verb_key_stored", "verb_key", "stored", "pk"),
+        Index("ix_statements_registration_stored", "registration", "stored", "pk"),
+        Index("ix_statements_authority_key_stored", "authority_key", "stored", "pk"),
         Index("ix_statements_target_statement_id", "target_statement_id"),
-        Index("ix_statements_authority_key", "authority_key"),
     )
 
     pk: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -443,3 +443,18 @@ def test_alternate_request_syntax_is_refused_in_2_0(xapi: XAPIClient) -> None:
         data={"Authorization": xapi.auth, "X-Experience-API-Version": "2.0.0"},
     )
     assert response.status_code == 400
+
+
+def test_single_context_activity_is_returned_as_an_array_and_a_resend_is_identical(
+    xapi: XAPIClient,
+) -> None:
+    statement_id = str(uuid.uuid4())
+    sent = statement(
+        statement_id=statement_id,
+        context={"contextActivities": {"parent": {"id": "https://lms.example.id/course/7"}}},
+    )
+    assert xapi.post_statements(sent).status_code == 200
+    stored = stored_statement(xapi, statement_id)
+    assert stored["context"]["contextActivities"]["parent"] == [{"id": "https://lms.example.id/course/7"}]
+    assert xapi.post_statements(sent).status_code == 200
+    assert count_rows(Statement) == 1

@@ -67,18 +67,32 @@ def upgrade() -> None:
         sa.UniqueConstraint("statement_id", name=op.f("uq_statements_statement_id")),
     )
     with op.batch_alter_table("statements", schema=None) as batch_op:
-        batch_op.create_index("ix_statements_actor_key", ["actor_key"], unique=False)
-        batch_op.create_index("ix_statements_authority_key", ["authority_key"], unique=False)
         batch_op.create_index(
-            "ix_statements_object_activity_key", ["object_activity_key"], unique=False
+            "ix_statements_actor_key_stored", ["actor_key", "stored", "pk"], unique=False
         )
-        batch_op.create_index("ix_statements_object_agent_key", ["object_agent_key"], unique=False)
-        batch_op.create_index("ix_statements_registration", ["registration"], unique=False)
+        batch_op.create_index(
+            "ix_statements_authority_key_stored", ["authority_key", "stored", "pk"], unique=False
+        )
+        batch_op.create_index(
+            "ix_statements_object_activity_key_stored",
+            ["object_activity_key", "stored", "pk"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_statements_object_agent_key_stored",
+            ["object_agent_key", "stored", "pk"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_statements_registration_stored", ["registration", "stored", "pk"], unique=False
+        )
         batch_op.create_index("ix_statements_stored_pk", ["stored", "pk"], unique=False)
         batch_op.create_index(
             "ix_statements_target_statement_id", ["target_statement_id"], unique=False
         )
-        batch_op.create_index("ix_statements_verb_key", ["verb_key"], unique=False)
+        batch_op.create_index(
+            "ix_statements_verb_key_stored", ["verb_key", "stored", "pk"], unique=False
+        )
 
     op.create_table(
         "statement_activities",
@@ -157,14 +171,14 @@ def downgrade() -> None:
 
     op.drop_table("statement_activities")
     with op.batch_alter_table("statements", schema=None) as batch_op:
-        batch_op.drop_index("ix_statements_verb_key")
+        batch_op.drop_index("ix_statements_verb_key_stored")
         batch_op.drop_index("ix_statements_target_statement_id")
         batch_op.drop_index("ix_statements_stored_pk")
-        batch_op.drop_index("ix_statements_registration")
-        batch_op.drop_index("ix_statements_object_agent_key")
-        batch_op.drop_index("ix_statements_object_activity_key")
-        batch_op.drop_index("ix_statements_authority_key")
-        batch_op.drop_index("ix_statements_actor_key")
+        batch_op.drop_index("ix_statements_registration_stored")
+        batch_op.drop_index("ix_statements_object_agent_key_stored")
+        batch_op.drop_index("ix_statements_object_activity_key_stored")
+        batch_op.drop_index("ix_statements_authority_key_stored")
+        batch_op.drop_index("ix_statements_actor_key_stored")
 
     op.drop_table("statements")
     op.drop_table("clients")
