@@ -184,6 +184,17 @@ def _ordered(statement: RecordSelect, query: StatementQuery, limit: int) -> Reco
     return statement.order_by(Statement.stored.desc(), Statement.pk.desc()).limit(limit)
 
 
+def _any_statement_targets_another() -> bool:
+    """One probe of a small partial index; most stores never hold a StatementRef."""
+    probe = (
+        select(Statement.pk)
+        .where(Statement.target_statement_id.is_not(None))
+        .order_by(Statement.stored.desc(), Statement.pk.desc())
+        .limit(1)
+    )
+    return db.session.execute(probe).first() is not None
+
+
 def _branches(
     query: StatementQuery, authority_key: str | None, after: tuple[datetime, int] | None
 ) -> list[RecordSelect]:
@@ -197,7 +208,7 @@ def _branches(
     common = _common_conditions(query, authority_key, after)
     direct = _object_filter(Statement, query)
     branches = [select(*columns).where(*common, *direct)]
-    if direct:
+    if direct and _any_statement_targets_another():
         target = aliased(Statement)
         branches.append(
             select(*columns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import unit_of_work, utcnow
+from lms_bridge.lrs.bulk import copy_rows, insert_rows, is_postgresql, reserve_ids
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
 from lms_bridge.lrs.keys import index_key, optional_index_key
 from lms_bridge.models import (
@@ -154,34 +155,7 @@ def _store(
 
     voided_targets = _check_voiding(session, new)
     already_voided = _voided_on_arrival(session, [item.statement_id for item in new])
-    rows = [
-        {
-            "statement_id": item.statement_id,
-            "stored": stored,
-            "timestamp": parse_timestamp(item.statement["timestamp"]),
-            "version": str(item.statement["version"]),
-            "actor_key": optional_index_key(item.index.actor_key),
-            "verb_key": index_key(item.index.verb_id),
-            "object_type": item.index.object_type,
-            "object_activity_key": optional_index_key(item.index.object_activity_id),
-            "object_agent_key": optional_index_key(item.index.object_agent_key),
-            "target_statement_id": item.index.target_statement_id,
-            "registration": item.index.registration,
-            "authority_key": optional_index_key(item.index.authority_key),
-            "client_id": client.id,
-            "voided": item.statement_id in already_voided,
-            "payload": orjson.dumps(item.statement).decode(),
-        }
-        for item in new
-    ]
-    returned = session.execute(
-        insert(Statement).returning(
-            Statement.pk, Statement.statement_id, sort_by_parameter_order=True
-        ),
-        rows,
-    ).all()
-    for item, (pk, _statement_id) in zip(new, returned, strict=True):
-        item.pk = pk
+    _insert_statements(session, new, client, stored, already_voided)
     _insert_index_rows(session, new)
     _insert_attachments(session, new, attachments)
     if voided_targets:
@@ -230,21 +204,92 @@ def _voided_on_arrival(session: Session, statement_ids: list[str]) -> set[str]:
     )
 
 
+STATEMENT_COLUMNS = (
+    "pk",
+    "statement_id",
+    "stored",
+    "timestamp",
+    "version",
+    "actor_key",
+    "verb_key",
+    "object_type",
+    "object_activity_key",
+    "object_agent_key",
+    "target_statement_id",
+    "registration",
+    "authority_key",
+    "client_id",
+    "voided",
+    "payload",
+)
+
+
+def _insert_statements(
+    session: Session,
+    new: list[StoredStatement],
+    client: AuthenticatedClient,
+    stored: datetime,
+    already_voided: set[str],
+) -> None:
+    """Insert the statement rows and set each item's ``pk``."""
+    table = Statement.__table__
+    if is_postgresql(session):
+        for item, pk in zip(new, reserve_ids(session, table, "pk", len(new)), strict=True):
+            item.pk = pk
+    rows = [
+        (
+            item.pk,
+            item.statement_id,
+            stored,
+            parse_timestamp(item.statement["timestamp"]),
+            str(item.statement["version"]),
+            optional_index_key(item.index.actor_key),
+            index_key(item.index.verb_id),
+            item.index.object_type,
+            optional_index_key(item.index.object_activity_id),
+            optional_index_key(item.index.object_agent_key),
+            item.index.target_statement_id,
+            item.index.registration,
+            optional_index_key(item.index.authority_key),
+            client.id,
+            item.statement_id in already_voided,
+            orjson.dumps(item.statement).decode(),
+        )
+        for item in new
+    ]
+    if is_postgresql(session):
+        # COPY bypasses the ORM's type decorators: hand it naive UTC, as UTCDateTime stores.
+        rows = [_naive_utc(row) for row in rows]
+        copy_rows(session, table, STATEMENT_COLUMNS, rows)
+        return
+    returned = session.execute(
+        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
+        [dict(zip(STATEMENT_COLUMNS[1:], row[1:], strict=True)) for row in rows],
+    ).all()
+    for item, (pk,) in zip(new, returned, strict=True):
+        item.pk = pk
+
+
+def _naive_utc(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value
+        for value in row
+    )
+
+
 def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
     agent_rows = [
-        {"statement_pk": item.pk, "agent_key": index_key(key)}
-        for item in new
-        for key in item.index.related_agent_keys
+        (item.pk, index_key(key)) for item in new for key in item.index.related_agent_keys
     ]
     activity_rows = [
-        {"statement_pk": item.pk, "activity_key": index_key(activity_id)}
+        (item.pk, index_key(activity_id))
         for item in new
         for activity_id in item.index.related_activity_ids
     ]
-    if agent_rows:
-        session.execute(insert(StatementAgent), agent_rows)
-    if activity_rows:
-        session.execute(insert(StatementActivity), activity_rows)
+    insert_rows(session, StatementAgent.__table__, ("statement_pk", "agent_key"), agent_rows)
+    insert_rows(
+        session, StatementActivity.__table__, ("statement_pk", "activity_key"), activity_rows
+    )
 
 
 def _insert_attachments(

@@ -91,6 +91,13 @@ def upgrade() -> None:
             "ix_statements_target_statement_id", ["target_statement_id"], unique=False
         )
         batch_op.create_index(
+            "ix_statements_refs_stored",
+            ["stored", "pk"],
+            unique=False,
+            postgresql_where=sa.text("target_statement_id IS NOT NULL"),
+            sqlite_where=sa.text("target_statement_id IS NOT NULL"),
+        )
+        batch_op.create_index(
             "ix_statements_verb_key_stored", ["verb_key", "stored", "pk"], unique=False
         )
 
@@ -173,6 +180,7 @@ def downgrade() -> None:
     with op.batch_alter_table("statements", schema=None) as batch_op:
         batch_op.drop_index("ix_statements_verb_key_stored")
         batch_op.drop_index("ix_statements_target_statement_id")
+        batch_op.drop_index("ix_statements_refs_stored")
         batch_op.drop_index("ix_statements_stored_pk")
         batch_op.drop_index("ix_statements_registration_stored")
         batch_op.drop_index("ix_statements_object_agent_key_stored")
