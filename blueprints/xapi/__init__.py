@@ -84,6 +84,6 @@ def http_error(error: HTTPException) -> Response:
     return _error_response(error.code or 500, type(error).__name__, error.description or "")
 
 
-from blueprints.xapi import about, statements  # noqa: E402  (views register on bp)
+from blueprints.xapi import about, activities, agents, documents, statements  # noqa: E402  (views register on bp)
 
-__all__ = ["about", "bp", "statements"]
+__all__ = ["about", "activities", "agents", "bp", "documents", "statements"]

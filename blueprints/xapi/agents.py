@@ -1,0 +1,33 @@
+"""The Agents resource: GET /xapi/agents?agent=… (xAPI 1.0.3 Communication 2.4)."""
+
+from __future__ import annotations
+
+import orjson
+from flask import Response
+from werkzeug.exceptions import MethodNotAllowed
+
+from blueprints.auth import require
+from blueprints.xapi import bp
+from blueprints.xapi.effective_request import current
+from lms_bridge.lrs.agents import get_person
+from xapi import scopes
+from xapi.errors import BadRequest
+from xapi.query import parse_agent_parameter
+
+
+@bp.route("/agents", methods=["GET", "POST"])
+def agents() -> Response:
+    """The Person object for an agent (POST only as the alternate syntax)."""
+    xapi_request = current()
+    if xapi_request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
+    assert xapi_request.client is not None  # the blueprint gate authenticated
+    require(xapi_request.client, scopes.can_read_definitions, "reading agents")
+    unknown = set(xapi_request.args) - {"agent"}
+    if unknown:
+        raise BadRequest(f"GET /agents takes only agent; got {', '.join(sorted(unknown))}")
+    given = xapi_request.args.get("agent")
+    if not given or len(given) != 1:
+        raise BadRequest("GET /agents needs exactly one agent parameter")
+    person = get_person(parse_agent_parameter(given[0]))
+    return Response(orjson.dumps(person), mimetype="application/json")
