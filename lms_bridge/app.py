@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
+from lms_bridge.credit import install_policy
 from lms_bridge.db import configure_sqlite, db
 from lms_bridge.settings import Settings
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["lms_bridge.settings"] = settings
 
+    install_policy(app, settings.policy_file)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -12,12 +12,25 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms_bridge.access import ClientError, create_client, list_clients, revoke_client
+from lms_bridge.credit import current_policy, nominal_jp_lookup
+from lms_bridge.credit.explain import as_markdown, explain, statements_in
+from lms_bridge.credit.policy import PolicyError, load_policy
+from lms_bridge.credit.recompute import count_statements, recompute_credit
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import Client
+from lms_bridge.people import (
+    MappingImportRejected,
+    PeopleImportRejected,
+    RowProblem,
+    import_actor_mappings,
+    import_people,
+    rows_from_csv,
+)
 from xapi import scopes as xapi_scopes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEMO_CLIENT_NAME = "demo"
+SHOWN_PROBLEMS = 50
 
 
 def alembic_config() -> Config:
@@ -134,10 +147,153 @@ def clients_demo(url: str) -> None:
     click.echo("")
 
 
+@click.group("credit", help="JP credit: recompute the ledger, explain the policy.")
+def credit_group() -> None:
+    """Group for credit commands."""
+
+
+@credit_group.command("recompute")
+@click.option("--year", type=int, default=None, help="Only statements of this year.")
+@with_appcontext
+def credit_recompute(year: int | None) -> None:
+    """Rebuild the ledger from stored statements under the current policy.
+
+    Auditors' decisions on entries that still exist are kept; the run is one transaction.
+    """
+    policy = current_policy()
+    with unit_of_work() as session:
+        total = count_statements(session, policy, year)
+        with click.progressbar(length=total, label="Menghitung ulang JP (recomputing)") as bar:
+            report = recompute_credit(
+                session, policy, nominal_jp_lookup(policy), year=year, progress=bar.update
+            )
+    click.echo(f"kebijakan (policy) {policy.version}, {report.statements} statements")
+    click.echo(f"  entri baru (added):      {report.entries_added}")
+    click.echo(f"  entri dicabut (removed): {report.entries_removed}")
+    click.echo(f"  entri berubah (changed): {report.entries_changed}")
+    click.echo(f"  JP sebelum → sesudah:    {report.jp_before} → {report.jp_after}")
+
+
+@credit_group.command("explain")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--markdown", "as_markdown_title", default=None, help="Print a Markdown report.")
+@with_appcontext
+def credit_explain(paths: tuple[Path, ...], as_markdown_title: str | None) -> None:
+    """Say what the policy makes of the statements in PATHS (JSON files or folders)."""
+    policy = current_policy()
+    lines = explain(statements_in(paths), policy, nominal_jp_lookup(policy))
+    if as_markdown_title:
+        click.echo(as_markdown(lines, as_markdown_title), nl=False)
+        return
+    for line in lines:
+        click.echo(f"{line.source}\t{line.rule_id or '-'}\t{line.jp}\t{line.text}")
+
+
+@click.group("policy", help="The JP policy file.")
+def policy_group() -> None:
+    """Group for policy commands."""
+
+
+@policy_group.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def policy_check(path: Path | None) -> None:
+    """Validate a policy file (default: the shipped one) and list its rules."""
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        for problem in error.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise click.ClickException(
+            f"kebijakan tidak sah (invalid policy): {error.source}"
+        ) from error
+    click.echo(f"{policy.name} — versi {policy.version}: {len(policy.rules)} aturan (rules)")
+    for rule in policy.rules:
+        click.echo(f"  {rule.id:22} {rule.path:12} {rule.form}")
+
+
+@click.group("people", help="Direktori ASN (the ASN directory): who earns credit.")
+def people_group() -> None:
+    """Group for directory commands."""
+
+
+@click.group("identities", help="Pemetaan identitas LMS ke NIP (LMS identities mapped to NIPs).")
+def identities_group() -> None:
+    """Group for actor-mapping commands."""
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file; a file that is not UTF-8 is refused before any row is read."""
+    try:
+        return rows_from_csv(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"{path.name}: berkas harus ber-encoding UTF-8; simpan ulang sebagai "
+            "'CSV UTF-8' (the file must be UTF-8; save it again as 'CSV UTF-8')"
+        ) from error
+
+
+def _report_rejection(path: Path, problems: list[RowProblem]) -> click.ClickException:
+    """Print every problem (at most ``SHOWN_PROBLEMS``) and the error that ends the command."""
+    for problem in problems[:SHOWN_PROBLEMS]:
+        click.echo(f"  {problem}", err=True)
+    if len(problems) > SHOWN_PROBLEMS:
+        hidden = len(problems) - SHOWN_PROBLEMS
+        click.echo(f"  … dan {hidden} masalah lain (and {hidden} more)", err=True)
+    return click.ClickException(
+        f"{path.name} ditolak: {len(problems)} masalah, tidak ada yang disimpan "
+        f"(file rejected: {len(problems)} problem(s), nothing was stored)"
+    )
+
+
+@people_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def people_import(file: Path) -> None:
+    """Import the directory from FILE.csv (columns: nip, name, agency, unit, position,
+    email, employment). The file is stored whole or not at all."""
+    try:
+        result = import_people(_read_csv(file))
+    except PeopleImportRejected as error:
+        raise _report_rejection(file, error.problems) from error
+    click.echo(
+        f"dibuat {result.created}, diperbarui {result.updated}, tidak berubah "
+        f"{result.unchanged} (created, updated, unchanged)"
+    )
+
+
+@identities_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def identities_import(file: Path) -> None:
+    """Import LMS identity → NIP mappings from FILE.csv (columns: homePage, account_name,
+    nip; or mbox, nip), then credit the statements of every changed identity again."""
+    try:
+        result = import_actor_mappings(_read_csv(file))
+    except MappingImportRejected as error:
+        raise _report_rejection(file, error.problems) from error
+    click.echo(
+        f"dibuat {result.created}, diperbarui {result.updated}, tidak berubah "
+        f"{result.unchanged} (created, updated, unchanged)"
+    )
+    if result.actor_keys:
+        from lms_bridge.credit import rematch_actors  # noqa: PLC0415
+
+        groups = rematch_actors(result.actor_keys)
+        click.echo(
+            f"kredit {len(result.actor_keys)} identitas dicocokkan ulang, {groups} kelompok "
+            f"kredit berubah ({len(result.actor_keys)} identities re-matched, {groups} credit "
+            "groups changed)"
+        )
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app (``flask db upgrade`` works too)."""
     app.cli.add_command(db_group)
     app.cli.add_command(clients_group)
+    app.cli.add_command(people_group)
+    app.cli.add_command(identities_group)
+    app.cli.add_command(credit_group)
+    app.cli.add_command(policy_group)
 
 
 def _create_app_for_cli() -> Flask:

@@ -42,6 +42,10 @@ class Settings:
     """Version named in the header of a response to a request that gave none (1.0.3 or 2.0.0)."""
     secret_hash_method: str = "scrypt:32768:8:1"  # noqa: S105 (a hash method, not a secret)
     """How client secrets are hashed (werkzeug method string); tests use a cheaper one."""
+    policy_file: str = ""
+    """The JP policy (YAML); empty = the default shipped in lms_bridge/policies/."""
+    credit_enabled: bool = True
+    """Award JP as statements arrive (off only to measure the LRS alone)."""
     log_level: str = "INFO"
     """Python logging level of the service."""
     sql_echo: bool = False

@@ -530,3 +530,35 @@ class Nested(SpecField):
     def check(self, value: Any) -> None:
         """Delegate to the object's schema."""
         self.checker.check(value)
+
+
+_DURATION_PARTS = re.compile(
+    r"P(?:(?P<years>\d+(?:[.,]\d+)?)Y)?(?:(?P<months>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?"
+)
+_SECONDS_PER_PART = {
+    "years": 365 * 86400,  # calendar units have no fixed length; learning time never uses them
+    "months": 30 * 86400,
+    "weeks": 7 * 86400,
+    "days": 86400,
+    "hours": 3600,
+    "minutes": 60,
+    "seconds": 1,
+}
+
+
+def duration_seconds(value: str) -> float:
+    """Seconds in an ISO 8601 duration (Data 4.6), e.g. ``PT1H30M`` → 5400.0.
+
+    Raises BadRequest for anything :func:`is_iso8601_duration` rejects.
+    """
+    match = _DURATION_PARTS.fullmatch(value) if is_iso8601_duration(value) else None
+    if match is None:
+        raise BadRequest(f"duration {value!r} is not an ISO 8601 duration")
+    return sum(
+        float(amount.replace(",", ".")) * _SECONDS_PER_PART[name]
+        for name, amount in match.groupdict().items()
+        if amount is not None
+    )

@@ -14,6 +14,7 @@ from blueprints.xapi import CONSISTENT_THROUGH, bp
 from blueprints.xapi.effective_request import XAPIRequest, current
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import utcnow
+from lms_bridge.ingest import record_statements
 from lms_bridge.lrs.query import (
     Page,
     StatementRecord,
@@ -22,7 +23,7 @@ from lms_bridge.lrs.query import (
     get_statement,
     query_statements,
 )
-from lms_bridge.lrs.store import format_timestamp, store_statements
+from lms_bridge.lrs.store import format_timestamp
 from lms_bridge.settings import Settings
 from xapi import scopes
 from xapi.errors import BadRequest, PayloadTooLarge
@@ -132,7 +133,7 @@ def _post(xapi_request: XAPIRequest) -> Response:
     require(client, scopes.can_write_statements, "writing statements")
     payload, parts = _parse_body(xapi_request)
     statements = _validated(xapi_request, payload, parts)
-    result = store_statements(
+    result = record_statements(
         statements, client=client, version=xapi_request.version, attachments=parts
     )
     return Response(orjson.dumps(result.ids), status=200, mimetype="application/json")
@@ -160,7 +161,7 @@ def _put(xapi_request: XAPIRequest) -> Response:
         )
     payload = {"id": statement_id, **payload} if "id" not in payload else payload
     statements = _validated(xapi_request, payload, parts)
-    store_statements(statements, client=client, version=xapi_request.version, attachments=parts)
+    record_statements(statements, client=client, version=xapi_request.version, attachments=parts)
     return Response(status=204)
 
 

@@ -10,6 +10,7 @@ them. This is the one place that knows about the PostgreSQL driver.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -45,11 +46,18 @@ def copy_rows(
     try:
         with driver_connection.cursor() as cursor, cursor.copy(command) as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row([_as_stored(value) for value in row])
     except psycopg.errors.IntegrityError as error:
         # Callers retry on SQLAlchemy's IntegrityError (a concurrent insert of the same id);
         # the raw driver call must raise the same.
         raise IntegrityError(command, None, error) from error
+
+
+def _as_stored(value: Any) -> Any:
+    """COPY bypasses column types: aware datetimes go in as naive UTC, as UTCDateTime stores."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def insert_rows(

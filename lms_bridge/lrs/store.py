@@ -11,16 +11,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
-from lms_bridge.db import unit_of_work, utcnow
+from lms_bridge.db import utcnow
 from lms_bridge.lrs.bulk import copy_rows, insert_rows, is_postgresql, reserve_ids
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
 from lms_bridge.lrs.keys import index_key, optional_index_key
@@ -38,9 +37,6 @@ from xapi.identifiers import VOIDED_VERB, StatementIndex, index_statement
 from xapi.multipart import AttachmentPart
 from xapi.versions import VERSION_2, XAPIVersion
 
-INTEGRITY_RETRIES = 3
-"""A concurrent insert of the same id surfaces as a unique violation: retry, then compare."""
-
 
 @dataclass
 class StoredStatement:
@@ -51,14 +47,17 @@ class StoredStatement:
     statement: dict[str, Any]
     index: StatementIndex
     stored: datetime
+    voided: bool = False
+    """Stored already voided: its voiding statement arrived first."""
 
 
 @dataclass
 class StoreResult:
-    """Ids in the order received, and what was newly stored."""
+    """Ids in the order received, what was newly stored, and which targets it voided."""
 
     ids: list[str]
     new: list[StoredStatement] = field(default_factory=list)
+    voided_targets: set[str] = field(default_factory=set)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -70,24 +69,6 @@ def _now_to_the_millisecond() -> datetime:
     """``stored`` is kept at the precision it is shown with, so ``since`` is exact."""
     now = utcnow()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def store_statements(
-    statements: Sequence[dict[str, Any]],
-    *,
-    client: AuthenticatedClient,
-    version: XAPIVersion,
-    attachments: Mapping[str, AttachmentPart] | None = None,
-) -> StoreResult:
-    """Store a batch whole or not at all; returns the ids in the order received."""
-    for attempt in range(INTEGRITY_RETRIES):
-        try:
-            with unit_of_work() as session:
-                return _store(session, statements, client, version, attachments or {})
-        except IntegrityError:
-            if attempt == INTEGRITY_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _assign_ids(statements: Sequence[dict[str, Any]]) -> list[str]:
@@ -104,13 +85,19 @@ def _assign_ids(statements: Sequence[dict[str, Any]]) -> list[str]:
     return ids
 
 
-def _store(
+def store_batch(
     session: Session,
     statements: Sequence[dict[str, Any]],
+    *,
     client: AuthenticatedClient,
     version: XAPIVersion,
-    attachments: Mapping[str, AttachmentPart],
+    attachments: Mapping[str, AttachmentPart] | None = None,
 ) -> StoreResult:
+    """Store a validated batch in the caller's transaction (it only flushes).
+
+    The caller's unit of work commits; :mod:`lms_bridge.ingest` is that caller.
+    """
+    attachments = attachments or {}
     ids = _assign_ids(statements)
     existing: dict[str, str] = dict(
         session.execute(
@@ -155,6 +142,8 @@ def _store(
 
     voided_targets = _check_voiding(session, new)
     already_voided = _voided_on_arrival(session, [item.statement_id for item in new])
+    for item in new:
+        item.voided = item.statement_id in already_voided
     _insert_statements(session, new, client, stored, already_voided)
     _insert_index_rows(session, new)
     _insert_attachments(session, new, attachments)
@@ -163,7 +152,7 @@ def _store(
             update(Statement).where(Statement.statement_id.in_(voided_targets)).values(voided=True)
         )
     session.flush()
-    return StoreResult(ids=ids, new=new)
+    return StoreResult(ids=ids, new=new, voided_targets=voided_targets)
 
 
 def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
@@ -258,8 +247,6 @@ def _insert_statements(
         for item in new
     ]
     if is_postgresql(session):
-        # COPY bypasses the ORM's type decorators: hand it naive UTC, as UTCDateTime stores.
-        rows = [_naive_utc(row) for row in rows]
         copy_rows(session, table, STATEMENT_COLUMNS, rows)
         return
     returned = session.execute(
@@ -268,13 +255,6 @@ def _insert_statements(
     ).all()
     for item, (pk,) in zip(new, returned, strict=True):
         item.pk = pk
-
-
-def _naive_utc(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(
-        value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value
-        for value in row
-    )
 
 
 def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:

@@ -455,6 +455,8 @@ def test_single_context_activity_is_returned_as_an_array_and_a_resend_is_identic
     )
     assert xapi.post_statements(sent).status_code == 200
     stored = stored_statement(xapi, statement_id)
-    assert stored["context"]["contextActivities"]["parent"] == [{"id": "https://lms.example.id/course/7"}]
+    assert stored["context"]["contextActivities"]["parent"] == [
+        {"id": "https://lms.example.id/course/7"}
+    ]
     assert xapi.post_statements(sent).status_code == 200
     assert count_rows(Statement) == 1

@@ -16,6 +16,7 @@ from xapi.fields import (
     StrictBoolean,
     StrictInteger,
     StrictNumber,
+    duration_seconds,
     is_iri,
     is_iso8601_duration,
     is_language_tag,
@@ -344,3 +345,24 @@ def test_bad_agent_parameter_is_a_bad_request_naming_the_property(
 def test_agent_parameter_error_uses_the_parameter_name() -> None:
     with pytest.raises(BadRequest, match=r"^related_agent\.mbox: "):
         parse_agent({"mbox": "x"}, "related_agent")
+
+
+@pytest.mark.parametrize(
+    ("duration", "seconds"),
+    [
+        ("PT1H30M", 5400.0),
+        ("PT90M", 5400.0),
+        ("PT0S", 0.0),
+        ("PT4.92S", 4.92),
+        ("P1DT2H", 93600.0),
+        ("PT0H1M31S", 91.0),
+        ("PT1,5H", 5400.0),
+    ],
+)
+def test_duration_seconds_reads_iso_8601_durations(duration: str, seconds: float) -> None:
+    assert duration_seconds(duration) == pytest.approx(seconds)
+
+
+def test_duration_seconds_refuses_what_is_not_a_duration() -> None:
+    with pytest.raises(BadRequest):
+        duration_seconds("90 minutes")

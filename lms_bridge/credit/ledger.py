@@ -1,0 +1,393 @@
+"""The credit ledger: evidence in, entries out, caps settled, decisions kept.
+
+Everything that changes credit goes through :func:`rebuild_groups`, whatever triggered it
+(new statements, a voiding statement, an identity mapping that arrived late, a policy
+change). It derives the entries of the touched (person, activity, rule) groups from their
+evidence and then settles the caps of the touched person-days. Because entries are a
+function of the evidence set, the ledger does not depend on the order statements arrive
+in, nor on how often they are re-sent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lms_bridge.credit.policy import Policy, Rule
+from lms_bridge.credit.rules import Award, NominalJp, evaluate
+from lms_bridge.db import utcnow
+from lms_bridge.lrs.bulk import insert_rows
+from lms_bridge.lrs.keys import index_key
+from lms_bridge.models.credit import CreditEntry, CreditEvidence
+from lms_bridge.people.identity import resolve_actors
+from xapi.fields import parse_timestamp
+from xapi.identifiers import VOIDED_VERB, agent_key
+
+GroupKey = tuple[str, str, str]
+"""(subject_key, activity_key, rule_id): one activity credited once per person and rule."""
+
+COUNTING = ("pending", "verified")
+"""Statuses whose JP count toward totals and caps."""
+GROUP_CHUNK = 500
+
+
+def subject_for(actor_key: str, resolved: Mapping[str, str]) -> str:
+    """``nip:<NIP>`` for a known ASN, else the actor key itself (parked as unmatched)."""
+    nip = resolved.get(actor_key)
+    return f"nip:{nip}" if nip else actor_key
+
+
+def nip_of(subject_key: str) -> str | None:
+    """The NIP inside a subject key, if it is one."""
+    return subject_key[4:] if subject_key.startswith("nip:") else None
+
+
+@dataclass(frozen=True)
+class CreditableStatement:
+    """What the ledger needs of a stored statement."""
+
+    pk: int
+    statement_id: str
+    statement: Mapping[str, Any]
+    voided: bool
+
+
+def evidence_rows(
+    statements: Iterable[CreditableStatement], policy: Policy, nominal_jp: NominalJp
+) -> list[dict[str, Any]]:
+    """Evaluate statements; one evidence row per statement a rule credits."""
+    awarded: list[tuple[CreditableStatement, str, Award]] = []
+    for item in statements:
+        statement = item.statement
+        if statement["verb"]["id"] == VOIDED_VERB:
+            continue
+        actor = agent_key(statement["actor"])
+        if actor is None:
+            continue  # an anonymous group earns no personal credit
+        award = evaluate(statement, policy, nominal_jp)
+        if isinstance(award, Award):
+            awarded.append((item, actor, award))
+    if not awarded:
+        return []
+    resolved = resolve_actors({actor for _, actor, _ in awarded}, policy.nip_home_pages)
+    return [
+        {
+            "statement_pk": item.pk,
+            "statement_id": item.statement_id,
+            "actor_key": index_key(actor),
+            "subject_key": index_key(subject_for(actor, resolved)),
+            "activity_key": index_key(award.activity_id),
+            "activity_id": award.activity_id,
+            "rule_id": award.rule.id,
+            "policy_version": policy.version,
+            "jp": award.jp,
+            "needs_review": award.needs_review,
+            "occurred_at": parse_timestamp(str(item.statement["timestamp"])),
+            "explanation": award.explanation,
+            "voided": item.voided,
+        }
+        for item, actor, award in awarded
+    ]
+
+
+EVIDENCE_COLUMNS = (
+    "statement_pk",
+    "statement_id",
+    "actor_key",
+    "subject_key",
+    "activity_key",
+    "activity_id",
+    "rule_id",
+    "policy_version",
+    "jp",
+    "needs_review",
+    "occurred_at",
+    "explanation",
+    "voided",
+)
+
+
+def insert_evidence(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[GroupKey]:
+    """Store evidence rows; returns the groups they touch."""
+    if rows:
+        insert_rows(
+            session,
+            CreditEvidence.__table__,
+            EVIDENCE_COLUMNS,
+            [tuple(row[column] for column in EVIDENCE_COLUMNS) for row in rows],
+        )
+    return {(row["subject_key"], row["activity_key"], row["rule_id"]) for row in rows}
+
+
+def void_evidence(session: Session, statement_ids: Collection[str]) -> set[GroupKey]:
+    """Voiding statements take their targets' credit back (domain.md)."""
+    if not statement_ids:
+        return set()
+    rows = session.execute(
+        update(CreditEvidence)
+        .where(
+            CreditEvidence.statement_id.in_(list(statement_ids)), CreditEvidence.voided.is_(False)
+        )
+        .values(voided=True)
+        .returning(CreditEvidence.subject_key, CreditEvidence.activity_key, CreditEvidence.rule_id)
+    ).all()
+    return {(row[0], row[1], row[2]) for row in rows}
+
+
+@dataclass
+class DerivedEntry:
+    """An entry as the evidence says it should be (before caps and decisions)."""
+
+    key: GroupKey
+    actor_key: str
+    activity_id: str
+    rule: Rule
+    policy_version: str
+    jp_raw: Decimal
+    needs_review: bool
+    occurred_at: datetime
+    local_date: date
+    statement_ids: list[str]
+    explanation: str
+
+
+def derive(evidence: Iterable[CreditEvidence], policy: Policy) -> dict[GroupKey, DerivedEntry]:
+    """One entry per group, from its earliest evidence that needs no review.
+
+    The choice is a total order on the evidence (review last, then time, then statement
+    id), so any arrival order of the same statements derives the same entry.
+    """
+    groups: dict[GroupKey, list[CreditEvidence]] = defaultdict(list)
+    for row in evidence:
+        if not row.voided:
+            groups[(row.subject_key, row.activity_key, row.rule_id)].append(row)
+    derived: dict[GroupKey, DerivedEntry] = {}
+    for key, rows in groups.items():
+        try:
+            rule = policy.rule(key[2])
+        except KeyError:
+            continue  # evidence of a rule the current policy dropped: recompute removes it
+        chosen = min(rows, key=lambda row: (row.needs_review, row.occurred_at, row.statement_id))
+        ids = sorted({row.statement_id for row in rows})
+        explanation = chosen.explanation
+        if len(ids) > 1:
+            explanation += f" ({len(ids)} statements, credited once)"
+        derived[key] = DerivedEntry(
+            key=key,
+            actor_key=chosen.actor_key,
+            activity_id=chosen.activity_id,
+            rule=rule,
+            policy_version=chosen.policy_version,
+            jp_raw=chosen.jp,
+            needs_review=chosen.needs_review,
+            occurred_at=chosen.occurred_at,
+            local_date=chosen.occurred_at.astimezone(policy.time_zone).date(),
+            statement_ids=ids,
+            explanation=explanation,
+        )
+    return derived
+
+
+def _initial_status(nip: str | None, entry: DerivedEntry) -> str:
+    if nip is None:
+        return "unmatched"
+    if entry.rule.auto_verified and not entry.needs_review:
+        return "verified"
+    return "pending"
+
+
+def rows_for_groups(session: Session, model: Any, groups: Collection[GroupKey]) -> list[Any]:
+    subjects = {group[0] for group in groups}
+    activities = {group[1] for group in groups}
+    wanted = set(groups)
+    rows = session.scalars(
+        select(model).where(model.subject_key.in_(subjects), model.activity_key.in_(activities))
+    ).all()
+    return [row for row in rows if (row.subject_key, row.activity_key, row.rule_id) in wanted]
+
+
+def rebuild_groups(session: Session, groups: Collection[GroupKey], policy: Policy) -> None:
+    """Bring the entries of ``groups`` in line with their evidence, then settle caps."""
+    ordered = sorted(groups)
+    days: set[tuple[str, date]] = set()
+    for start in range(0, len(ordered), GROUP_CHUNK):
+        days |= _rebuild_chunk(session, ordered[start : start + GROUP_CHUNK], policy)
+    settle_days(session, days, policy)
+
+
+def _rebuild_chunk(
+    session: Session, groups: list[GroupKey], policy: Policy
+) -> set[tuple[str, date]]:
+    now = utcnow()
+    derived = derive(rows_for_groups(session, CreditEvidence, groups), policy)
+    existing = {
+        (entry.subject_key, entry.activity_key, entry.rule_id): entry
+        for entry in rows_for_groups(session, CreditEntry, groups)
+    }
+    days: set[tuple[str, date]] = set()
+    for key in groups:
+        entry = existing.get(key)
+        wanted = derived.get(key)
+        nip = nip_of(key[0])
+        if entry is not None and entry.nip:
+            days.add((entry.nip, entry.local_date))
+        if wanted is None:
+            if entry is not None and entry.status != "revoked":
+                entry.status = "revoked"
+                entry.jp = Decimal(0)
+                entry.explanation = "revoked: no valid statement supports it any more"
+                entry.updated_at = now
+            continue
+        if nip:
+            days.add((nip, wanted.local_date))
+        if entry is None:
+            session.add(
+                CreditEntry(
+                    subject_key=key[0],
+                    nip=nip,
+                    actor_key=wanted.actor_key,
+                    activity_key=key[1],
+                    activity_id=wanted.activity_id,
+                    rule_id=key[2],
+                    policy_version=wanted.policy_version,
+                    form=wanted.rule.form,
+                    path=wanted.rule.path,
+                    jp_raw=wanted.jp_raw,
+                    jp=Decimal(0),
+                    occurred_at=wanted.occurred_at,
+                    local_date=wanted.local_date,
+                    year=wanted.local_date.year,
+                    status=_initial_status(nip, wanted),
+                    statement_ids=wanted.statement_ids,
+                    explanation=wanted.explanation,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            continue
+        decided = entry.decided_by is not None and entry.status in ("verified", "rejected")
+        entry.nip = nip
+        entry.actor_key = wanted.actor_key
+        entry.activity_id = wanted.activity_id
+        entry.policy_version = wanted.policy_version
+        entry.form = wanted.rule.form
+        entry.path = wanted.rule.path
+        entry.jp_raw = wanted.jp_raw
+        entry.occurred_at = wanted.occurred_at
+        entry.local_date = wanted.local_date
+        entry.year = wanted.local_date.year
+        entry.statement_ids = wanted.statement_ids
+        entry.explanation = wanted.explanation
+        if not (decided and nip is not None):
+            entry.status = _initial_status(nip, wanted)
+        entry.updated_at = now
+    session.flush()
+    return days
+
+
+def settle_days(session: Session, days: Collection[tuple[str, date]], policy: Policy) -> None:
+    """Apply the per-rule and per-person daily caps to every entry of these person-days.
+
+    Entries of a day are capped in the order they happened (then by activity and rule), so
+    the result does not depend on the order statements arrived in.
+    """
+    if not days:
+        return
+    nips = {nip for nip, _ in days}
+    dates = {day for _, day in days}
+    entries = session.scalars(
+        select(CreditEntry).where(CreditEntry.nip.in_(nips), CreditEntry.local_date.in_(dates))
+    ).all()
+    by_day: dict[tuple[str, date], list[CreditEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.nip and (entry.nip, entry.local_date) in days:
+            by_day[(entry.nip, entry.local_date)].append(entry)
+    for day_entries in by_day.values():
+        _settle_day(day_entries, policy)
+    session.flush()
+
+
+def _settle_day(entries: list[CreditEntry], policy: Policy) -> None:
+    day_left = policy.daily_cap_jp
+    rule_left: dict[str, Decimal] = {}
+    for entry in sorted(entries, key=lambda e: (e.occurred_at, e.activity_id, e.rule_id)):
+        if entry.status not in COUNTING:
+            if entry.jp != 0:
+                entry.jp = Decimal(0)
+            continue
+        earned = entry.jp_corrected if entry.jp_corrected is not None else entry.jp_raw
+        allowed = min(earned, day_left)
+        try:
+            rule_cap = policy.rule(entry.rule_id).jp.daily_cap_jp
+        except KeyError:
+            rule_cap = None
+        if rule_cap is not None:
+            allowed = min(allowed, rule_left.setdefault(entry.rule_id, rule_cap))
+            rule_left[entry.rule_id] -= allowed
+        day_left -= allowed
+        if entry.jp != allowed:
+            entry.jp = allowed
+
+
+def credit_statements(
+    session: Session,
+    statements: Sequence[CreditableStatement],
+    voided_ids: Collection[str],
+    policy: Policy,
+    nominal_jp: NominalJp,
+) -> None:
+    """The ingestion step: evidence for new statements, revocation for voided ones."""
+    groups = insert_evidence(session, evidence_rows(statements, policy, nominal_jp))
+    groups |= void_evidence(session, voided_ids)
+    if groups:
+        rebuild_groups(session, groups, policy)
+
+
+def rematch_actors(session: Session, actor_keys: Collection[str], policy: Policy) -> int:
+    """Re-resolve the evidence of these actors (a mapping arrived); returns groups touched."""
+    if not actor_keys:
+        return 0
+    keyed = {index_key(actor): actor for actor in actor_keys}
+    resolved = resolve_actors(set(actor_keys), policy.nip_home_pages)
+    rows = session.scalars(
+        select(CreditEvidence).where(CreditEvidence.actor_key.in_(list(keyed)))
+    ).all()
+    groups: set[GroupKey] = set()
+    moves: dict[GroupKey, GroupKey] = {}
+    for row in rows:
+        subject = index_key(subject_for(keyed[row.actor_key], resolved))
+        if subject != row.subject_key:
+            old = (row.subject_key, row.activity_key, row.rule_id)
+            row.subject_key = subject
+            moves[old] = (row.subject_key, row.activity_key, row.rule_id)
+    _move_entries(session, moves)
+    session.flush()
+    groups = set(moves) | set(moves.values())
+    rebuild_groups(session, groups, policy)
+    return len(groups)
+
+
+def _move_entries(session: Session, moves: Mapping[GroupKey, GroupKey]) -> None:
+    """A parked entry becomes the person's entry (same id, same history) where it can."""
+    if not moves:
+        return
+    taken = {
+        (entry.subject_key, entry.activity_key, entry.rule_id)
+        for entry in rows_for_groups(session, CreditEntry, set(moves.values()))
+    }
+    for entry in rows_for_groups(session, CreditEntry, set(moves)):
+        target = moves[(entry.subject_key, entry.activity_key, entry.rule_id)]
+        if target not in taken:
+            entry.subject_key = target[0]
+            entry.nip = nip_of(target[0])
+            taken.add(target)
+
+
+ProgressCallback = Callable[[int], None]

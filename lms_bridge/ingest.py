@@ -1,0 +1,61 @@
+"""Recording statements: the one use case behind ``POST``/``PUT /xapi/statements``.
+
+The walk of a statement (ARCHITECTURE.md) in one transaction: the LRS stores the batch,
+then the credit ledger awards JP for it (or takes credit back for voided statements).
+Anything that fails rolls the whole batch back, so a statement is never stored without
+its credit, nor credit kept for a statement that was not stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from lms_bridge.access import AuthenticatedClient
+from lms_bridge.credit import current_policy, nominal_jp_lookup
+from lms_bridge.credit.ledger import CreditableStatement, credit_statements
+from lms_bridge.db import unit_of_work
+from lms_bridge.lrs.store import StoreResult, store_batch
+from lms_bridge.settings import current_settings
+from xapi.multipart import AttachmentPart
+from xapi.versions import XAPIVersion
+
+INTEGRITY_RETRIES = 3
+"""A concurrent insert of the same id surfaces as a unique violation: retry, then compare."""
+
+
+def record_statements(
+    statements: Sequence[dict[str, Any]],
+    *,
+    client: AuthenticatedClient,
+    version: XAPIVersion,
+    attachments: Mapping[str, AttachmentPart] | None = None,
+) -> StoreResult:
+    """Store a batch and credit it, whole or not at all; returns the ids in order."""
+    for attempt in range(INTEGRITY_RETRIES):
+        try:
+            with unit_of_work() as session:
+                result = store_batch(
+                    session, statements, client=client, version=version, attachments=attachments
+                )
+                if current_settings().credit_enabled and (result.new or result.voided_targets):
+                    policy = current_policy()
+                    credit_statements(
+                        session,
+                        [
+                            CreditableStatement(
+                                item.pk, item.statement_id, item.statement, item.voided
+                            )
+                            for item in result.new
+                        ],
+                        result.voided_targets,
+                        policy,
+                        nominal_jp_lookup(policy),
+                    )
+                return result
+        except IntegrityError:
+            if attempt == INTEGRITY_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

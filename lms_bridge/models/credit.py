@@ -1,0 +1,119 @@
+"""The JP ledger: evidence (a statement a rule credited) and entries (what a person earned).
+
+Evidence rows are a pure function of a statement and the policy; entries are derived from
+the evidence of one (person, activity, rule), so the same activity never counts twice, and
+the daily caps are settled per person-day. Both can be rebuilt from stored statements.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.models.lrs import KEY_LENGTH
+
+JP = Numeric(9, 2)
+"""JP keep fractions (0.5 steps by default); exports round per record (domain.md)."""
+
+
+class CreditEvidence(db.Model):  # type: ignore[name-defined,misc]
+    """A statement that a policy rule credits, with the JP it earns before caps."""
+
+    __tablename__ = "credit_evidence"
+    __table_args__ = (
+        Index("ix_credit_evidence_group", "subject_key", "activity_key", "rule_id"),
+        Index("ix_credit_evidence_actor_key", "actor_key"),
+        Index("ix_credit_evidence_statement_id", "statement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
+    )
+    statement_id: Mapped[str] = mapped_column(String(36))
+    actor_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    subject_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    """``nip:<NIP>`` once the actor is known to be an ASN, else the actor key (unmatched)."""
+    activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    activity_id: Mapped[str] = mapped_column(Text)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    policy_version: Mapped[str] = mapped_column(String(50))
+    jp: Mapped[Decimal] = mapped_column(JP)
+    needs_review: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    explanation: Mapped[str] = mapped_column(Text)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CreditEntry(db.Model):  # type: ignore[name-defined,misc]
+    """What one person earned for one activity under one rule: a line auditors verify."""
+
+    __tablename__ = "credit_entries"
+    __table_args__ = (
+        UniqueConstraint("subject_key", "activity_key", "rule_id"),
+        Index("ix_credit_entries_nip_year", "nip", "year"),
+        Index("ix_credit_entries_nip_local_date", "nip", "local_date"),
+        Index("ix_credit_entries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    nip: Mapped[str | None] = mapped_column(String(18))
+    actor_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
+    activity_id: Mapped[str] = mapped_column(Text)
+    rule_id: Mapped[str] = mapped_column(String(100))
+    policy_version: Mapped[str] = mapped_column(String(50))
+    form: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(20))
+    jp_raw: Mapped[Decimal] = mapped_column(JP)
+    """JP the rule gives, before per-day caps and auditors' corrections."""
+    jp: Mapped[Decimal] = mapped_column(JP)
+    """JP that count: after caps, or the auditor's correction; 0 unless pending/verified."""
+    jp_corrected: Mapped[Decimal | None] = mapped_column(JP, default=None)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    """pending | verified | rejected | revoked | unmatched"""
+    statement_ids: Mapped[list[str]] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CreditRecomputation(db.Model):  # type: ignore[name-defined,misc]
+    """One run of ``credit recompute``: what changed, kept for the audit trail."""
+
+    __tablename__ = "credit_recomputations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_version: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    statements: Mapped[int] = mapped_column(Integer)
+    entries_added: Mapped[int] = mapped_column(Integer)
+    entries_removed: Mapped[int] = mapped_column(Integer)
+    entries_changed: Mapped[int] = mapped_column(Integer)
+    jp_before: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    jp_after: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -1,0 +1,62 @@
+"""Policy files are validated on load, with errors that name the offending value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lms_bridge.credit.policy import DEFAULT_POLICY_FILE, PolicyError, load_policy, parse_policy
+
+GOOD = DEFAULT_POLICY_FILE.read_text()
+
+
+def test_the_shipped_policy_follows_the_domain_defaults() -> None:
+    policy = load_policy()
+    assert policy.minutes_per_jp == 45
+    assert policy.daily_cap_jp == 9
+    assert policy.yearly_target_jp == 20
+    assert str(policy.time_zone) == "Asia/Jakarta"
+    assert policy.rule("elearning-duration").jp.max_jp == 8
+    assert policy.rule("webinar-attendance").jp.fallback_jp == 2
+    assert policy.rule("self-development").jp.daily_cap_jp == 2
+    assert not policy.rule("elearning-duration").auto_verified
+    assert policy.rule("seminar-in-person").auto_verified
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("time_zone: Asia/Jakarta", "time_zone: Asia/Atlantis"), "time_zone: unknown time zone"),
+        (("daily_cap_jp: 9", "daily_cap_jp: -1"), "daily_cap_jp"),
+        (
+            ("  - id: webinar-attendance", "  - id: elearning-duration"),
+            "is used by an earlier rule",
+        ),
+        (("path: nonklasikal", "path: online"), "path"),
+        (("method: nominal           # the event's", "method: guess  # the event's"), "method"),
+        (("fallback_jp: 2 ", "fallback_jp: null "), "fallback_jp"),
+        (
+            ("verbs: [http://adlnet.gov/expapi/verbs/attended]", "verbs: [attended]"),
+            "is not an absolute IRI",
+        ),
+    ],
+)
+def test_a_bad_policy_is_refused_with_the_path_of_the_problem(
+    change: tuple[str, str], problem: str
+) -> None:
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(GOOD.replace(old, new, 1), "test.yaml")
+    assert any(problem in line for line in refused.value.problems), refused.value.problems
+
+
+def test_a_file_that_is_not_yaml_is_refused() -> None:
+    with pytest.raises(PolicyError, match="not valid YAML"):
+        parse_policy("rules: [unclosed", "broken.yaml")
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "absent.yaml")
