@@ -110,6 +110,13 @@ def parser() -> argparse.ArgumentParser:
         help="client secret (env LMS_BRIDGE_BENCH_SECRET)",
     )
     server.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with --spawn: a setting for the server, e.g. LMS_BRIDGE_CREDIT_ENABLED=false",
+    )
+    server.add_argument(
         "--spawn",
         metavar="DATABASE_URL",
         help="start our own gunicorn on a free loopback port with this database (migrated "
@@ -258,7 +265,7 @@ def run(settings: Settings, spawned: Spawned | None) -> tuple[list[ScenarioResul
         raise SetupError(problem)
     meta = metadata(settings, spawned)
     population = Population.build(settings.seed)
-    ctx = Context(settings, endpoint, population, log=log)
+    ctx = Context(settings, endpoint, population, log=log, spawned=spawned)
     log(
         f"bench: {endpoint.url}, {settings.connections} connections, scenarios "
         f"{', '.join(settings.scenarios)}; {len(population.learners):,} learners, "
@@ -286,7 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         spawned: Spawned | None = None
         try:
             if args.spawn:
-                spawned = stack.enter_context(spawn(args.spawn, args.server_dir.resolve(), log))
+                server_env = dict(item.split("=", 1) for item in args.server_env)
+                spawned = stack.enter_context(
+                    spawn(args.spawn, args.server_dir.resolve(), log, server_env)
+                )
                 settings = replace(
                     settings, url=spawned.url, key=spawned.key, secret=spawned.secret
                 )

@@ -42,9 +42,15 @@ class Spawned:
     database_url: str
     pid: int
     log_path: Path
+    env: dict[str, str]
+    server_dir: Path
 
     def log_tail(self, lines: int = 40) -> str:
         return _tail(self.log_path, lines)
+
+    def run_cli(self, *args: str) -> str:
+        """Run ``lms-bridge ARGS`` against the spawned server's database."""
+        return _run_cli(list(args), self.server_dir, self.env)
 
 
 def redact(database_url: str) -> str:
@@ -140,15 +146,29 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def spawn(database_url: str, server_dir: Path, log: Callable[[str], None]) -> Iterator[Spawned]:
-    """Yield a running server on ``database_url``; ``sqlite`` alone means a throwaway file."""
+def spawn(
+    database_url: str,
+    server_dir: Path,
+    log: Callable[[str], None],
+    server_env: dict[str, str] | None = None,
+) -> Iterator[Spawned]:
+    """Yield a running server on ``database_url``; ``sqlite`` alone means a throwaway file.
+
+    ``server_env`` adds settings (e.g. ``LMS_BRIDGE_CREDIT_ENABLED=false``) to the server's
+    environment and to the CLI commands run for it.
+    """
     with tempfile.TemporaryDirectory(prefix="lms-bridge-bench-") as scratch:
         if database_url == "sqlite":
             database_url = f"sqlite:///{scratch}/bench.db"
         elif database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        env = {**os.environ, "LMS_BRIDGE_DATABASE_URL": database_url, "PORT": str(port)}
+        env = {
+            **os.environ,
+            **(server_env or {}),
+            "LMS_BRIDGE_DATABASE_URL": database_url,
+            "PORT": str(port),
+        }
         log(f"spawn: migrating {redact(database_url)}")
         _run_cli(["db", "upgrade"], server_dir, env)
         name = f"bench-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
@@ -169,7 +189,9 @@ def spawn(database_url: str, server_dir: Path, log: Callable[[str], None]) -> It
             try:
                 log(f"spawn: gunicorn pid {process.pid} on {url} (client {name})")
                 _wait_ready(process, Endpoint.from_url(url, key, secret), log_path)
-                yield Spawned(url, key, secret, database_url, process.pid, log_path)
+                yield Spawned(
+                    url, key, secret, database_url, process.pid, log_path, env, server_dir
+                )
             finally:
                 _stop(process)
                 log(f"spawn: gunicorn stopped (exit {process.returncode})")

@@ -20,10 +20,11 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 SITE = "https://lms.bpsdm.example.go.id"
+SIASN = "https://siasn.bkn.go.id"
 SITE_NAME = "LMS BPSDM (benchmark)"
 PLUGIN_VERSION = "5.0.1"
 REGISTRATION_NAMESPACE = uuid.UUID("6f1c3f0e-2b7a-4d8e-9a51-3c0f4b8d2e17")
@@ -229,7 +230,18 @@ class Learner:
     cohort: int
 
     @property
+    def nip(self) -> str:
+        """A valid 18-digit NIP: birth date, appointment month, gender digit, serial."""
+        born = date(1975, 1, 1) + timedelta(days=self.user_id * 7 % 9000)
+        appointed = f"{born.year + 25 + self.user_id % 10}{1 + self.user_id % 12:02d}"
+        return f"{born:%Y%m%d}{appointed}{1 + self.user_id % 2}{1 + self.user_id % 999:03d}"
+
+    @property
     def account(self) -> Json:
+        """Half the learners are identified by NIP under SIASN (credited at once), half by
+        their Moodle user id (credit parked as unmatched until a mapping arrives)."""
+        if self.user_id % 2 == 0:
+            return {"homePage": SIASN, "name": self.nip}
         return {"homePage": SITE, "name": str(self.user_id)}
 
     @property
