@@ -23,13 +23,8 @@ def activities() -> Response:
         raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
     assert xapi_request.client is not None  # the blueprint gate authenticated
     require(xapi_request.client, scopes.can_read_definitions, "reading activities")
-    unknown = set(xapi_request.args) - {"activityId"}
-    if unknown:
-        raise BadRequest(f"GET /activities takes only activityId; got {', '.join(sorted(unknown))}")
-    given = xapi_request.args.get("activityId")
-    if not given or len(given) != 1:
-        raise BadRequest("GET /activities needs exactly one activityId parameter")
-    activity_id = given[0]
+    what = "GET /activities"
+    activity_id = xapi_request.parameters(what, {"activityId"}, {"activityId"})["activityId"]
     if not is_iri(activity_id):
         raise BadRequest(f"activityId must be an IRI, not {activity_id!r}")
     return Response(orjson.dumps(get_activity(activity_id)), mimetype="application/json")

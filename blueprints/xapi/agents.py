@@ -11,7 +11,6 @@ from blueprints.xapi import bp
 from blueprints.xapi.effective_request import current
 from lms_bridge.lrs.agents import get_person
 from xapi import scopes
-from xapi.errors import BadRequest
 from xapi.query import parse_agent_parameter
 
 
@@ -23,11 +22,6 @@ def agents() -> Response:
         raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
     assert xapi_request.client is not None  # the blueprint gate authenticated
     require(xapi_request.client, scopes.can_read_definitions, "reading agents")
-    unknown = set(xapi_request.args) - {"agent"}
-    if unknown:
-        raise BadRequest(f"GET /agents takes only agent; got {', '.join(sorted(unknown))}")
-    given = xapi_request.args.get("agent")
-    if not given or len(given) != 1:
-        raise BadRequest("GET /agents needs exactly one agent parameter")
-    person = get_person(parse_agent_parameter(given[0]))
+    agent = xapi_request.parameters("GET /agents", {"agent"}, {"agent"})["agent"]
+    person = get_person(parse_agent_parameter(agent))
     return Response(orjson.dumps(person), mimetype="application/json")

@@ -117,21 +117,11 @@ def _values(
     resource: _Resource, xapi_request: XAPIRequest, extra: tuple[str, ...]
 ) -> dict[str, str]:
     """Each parameter once; anything the resource does not define for this method is a 400."""
-    allowed = {*resource.parents, *resource.optional_parents, *extra}
-    values: dict[str, str] = {}
-    for name, given in xapi_request.args.items():
-        if name not in allowed:
-            raise BadRequest(
-                f"{xapi_request.method} on the {resource.label} resource takes "
-                f"{', '.join(sorted(allowed))}; {name!r} is not one of them"
-            )
-        if len(given) != 1:
-            raise BadRequest(f"parameter {name!r} given {len(given)} times")
-        values[name] = given[0]
-    for name in resource.parents:
-        if name not in values:
-            raise BadRequest(f"the {resource.label} resource needs the {name!r} parameter")
-    return values
+    return xapi_request.parameters(
+        f"{xapi_request.method} on the {resource.label} resource",
+        {*resource.parents, *resource.optional_parents, *extra},
+        resource.parents,
+    )
 
 
 def _document_set(resource: _Resource, values: dict[str, str]) -> DocumentSet:

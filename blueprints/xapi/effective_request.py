@@ -7,7 +7,7 @@ Views read this object, never ``flask.request`` directly, so both syntaxes share
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -54,9 +54,28 @@ class XAPIRequest:
         """The media type without parameters, lowercased."""
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
-    def single_args(self) -> Mapping[str, list[str]]:
-        """Parameters as name → every value given (duplicates are the parser's to refuse)."""
-        return self.args
+    def parameters(
+        self, what: str, allowed: Collection[str], required: Collection[str] = ()
+    ) -> dict[str, str]:
+        """Each parameter once, only ``allowed`` ones, ``required`` ones present (else 400).
+
+        xAPI 1.0.3 Communication 3.2: the LRS rejects unknown parameters (names are case
+        sensitive) and a resource's parameters are single-valued.
+        """
+        values: dict[str, str] = {}
+        for name, given in self.args.items():
+            if name not in allowed:
+                raise BadRequest(
+                    f"{what} takes {', '.join(sorted(allowed)) or 'no parameters'}; "
+                    f"{name!r} is not one of them"
+                )
+            if len(given) != 1:
+                raise BadRequest(f"parameter {name!r} given {len(given)} times")
+            values[name] = given[0]
+        missing = [name for name in required if name not in values]
+        if missing:
+            raise BadRequest(f"{what} needs the {', '.join(repr(n) for n in missing)} parameter")
+        return values
 
 
 def read_request() -> XAPIRequest:

@@ -126,9 +126,7 @@ def _validated(
 
 
 def _post(xapi_request: XAPIRequest) -> Response:
-    if xapi_request.args:
-        given = ", ".join(sorted(xapi_request.args))
-        raise BadRequest(f"POST /statements takes no query parameters; got {given}")
+    xapi_request.parameters("POST /statements", allowed=())
     client = _client(xapi_request)
     require(client, scopes.can_write_statements, "writing statements")
     payload, parts = _parse_body(xapi_request)

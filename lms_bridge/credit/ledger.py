@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.credit.policy import Policy, Rule
@@ -204,13 +204,16 @@ def _initial_status(nip: str | None, entry: DerivedEntry) -> str:
 
 
 def rows_for_groups(session: Session, model: Any, groups: Collection[GroupKey]) -> list[Any]:
-    subjects = {group[0] for group in groups}
-    activities = {group[1] for group in groups}
-    wanted = set(groups)
-    rows = session.scalars(
-        select(model).where(model.subject_key.in_(subjects), model.activity_key.in_(activities))
-    ).all()
-    return [row for row in rows if (row.subject_key, row.activity_key, row.rule_id) in wanted]
+    """Evidence or entry rows of exactly these groups.
+
+    A row-value IN on (subject, activity, rule) matches the composite index exactly; two
+    separate IN lists would fetch their cross product, and PostgreSQL without fresh
+    statistics plans those as a table scan.
+    """
+    if not groups:
+        return []
+    columns = tuple_(model.subject_key, model.activity_key, model.rule_id)
+    return list(session.scalars(select(model).where(columns.in_(list(groups)))))
 
 
 def rebuild_groups(session: Session, groups: Collection[GroupKey], policy: Policy) -> None:
@@ -300,14 +303,12 @@ def settle_days(session: Session, days: Collection[tuple[str, date]], policy: Po
     """
     if not days:
         return
-    nips = {nip for nip, _ in days}
-    dates = {day for _, day in days}
     entries = session.scalars(
-        select(CreditEntry).where(CreditEntry.nip.in_(nips), CreditEntry.local_date.in_(dates))
+        select(CreditEntry).where(tuple_(CreditEntry.nip, CreditEntry.local_date).in_(list(days)))
     ).all()
     by_day: dict[tuple[str, date], list[CreditEntry]] = defaultdict(list)
     for entry in entries:
-        if entry.nip and (entry.nip, entry.local_date) in days:
+        if entry.nip:
             by_day[(entry.nip, entry.local_date)].append(entry)
     for day_entries in by_day.values():
         _settle_day(day_entries, policy)
