@@ -67,9 +67,3 @@ class PayloadTooLarge(XAPIError):
     """413: the body, the batch or an attachment exceeds a configured limit."""
 
     status = 413
-
-
-class PreconditionRequired(XAPIError):
-    """428 (2.0.0) / 409 (1.0.3): a document write needed If-Match or If-None-Match."""
-
-    status = 428

@@ -47,7 +47,6 @@ def can_use_documents(scopes: frozenset[str], kind: str, *, write: bool) -> bool
 
 
 def can_read_definitions(scopes: frozenset[str]) -> bool:
-    """GET activities and agents."""
-    return bool(scopes & {ALL, ALL_READ, STATEMENTS_READ, DEFINE, PROFILE, STATE}) or bool(
-        scopes & {STATEMENTS_READ_MINE}
-    )
+    """GET activities and agents: any scope that reads something, or defines activities."""
+    readers = {ALL, ALL_READ, STATEMENTS_READ, STATEMENTS_READ_MINE, DEFINE, PROFILE, STATE}
+    return bool(scopes & readers)
