@@ -14,6 +14,7 @@ from flask import Flask, Response, jsonify
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
+from blueprints.api import init_api
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     app.register_blueprint(xapi_blueprint)
+    init_api(app)  # /api/v1 and its OpenAPI document
     _register_error_handlers(app)
 
     register_commands(app)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms_bridge.access import api_scopes
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.models import Client
 from lms_bridge.settings import current_settings
@@ -28,6 +29,9 @@ VERIFIED_TTL_SECONDS = 300.0
 _PROCESS_KEY = secrets.token_bytes(32)
 _verified: dict[tuple[str, bytes], float] = {}
 _verified_lock = threading.Lock()
+
+KNOWN_SCOPES = xapi_scopes.KNOWN | api_scopes.KNOWN
+"""Every scope a client can be given: the xAPI spec's and the JSON API's."""
 
 
 class ClientError(ValueError):
@@ -76,11 +80,11 @@ def create_client(
     if not name.strip():
         raise ClientError("a client needs a name")
     chosen_scopes = tuple(dict.fromkeys(scopes)) or xapi_scopes.DEFAULT
-    unknown = set(chosen_scopes) - xapi_scopes.KNOWN
+    unknown = set(chosen_scopes) - KNOWN_SCOPES
     if unknown:
         raise ClientError(
             f"unknown scope(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(xapi_scopes.KNOWN))}"
+            f"known: {', '.join(sorted(KNOWN_SCOPES))}"
         )
     key = key or secrets.token_urlsafe(15)
     secret = secret or secrets.token_urlsafe(30)

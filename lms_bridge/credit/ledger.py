@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lms_bridge.credit.policy import Policy, Rule
 from lms_bridge.credit.rules import Award, NominalJp, evaluate
 from lms_bridge.db import utcnow
-from lms_bridge.lrs.bulk import insert_rows
+from lms_bridge.lrs.bulk import insert_rows, lock_keys
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.models.credit import CreditEntry, CreditEvidence
 from lms_bridge.people.identity import resolve_actors
@@ -217,7 +217,13 @@ def rows_for_groups(session: Session, model: Any, groups: Collection[GroupKey]) 
 
 
 def rebuild_groups(session: Session, groups: Collection[GroupKey], policy: Policy) -> None:
-    """Bring the entries of ``groups`` in line with their evidence, then settle caps."""
+    """Bring the entries of ``groups`` in line with their evidence, then settle caps.
+
+    Two transactions crediting the same person at once would each settle that person's
+    daily cap from their own view and could exceed it together, so a transaction first
+    locks the people it touches (until it commits) and reads their evidence after that.
+    """
+    lock_keys(session, {group[0] for group in groups})
     ordered = sorted(groups)
     days: set[tuple[str, date]] = set()
     for start in range(0, len(ordered), GROUP_CHUNK):

@@ -99,6 +99,8 @@ class Policy:
     nip_home_pages: tuple[str, ...]
     rules: tuple[Rule, ...]
     catalogue: dict[str, CatalogueEntry] = field(default_factory=dict)
+    pppk_ceiling_jp: Decimal | None = None
+    """PP 49/2018 art. 40: at most this many JP per contract year for PPPK (a flag, not a cap)."""
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if the policy has none)."""
@@ -208,6 +210,9 @@ class PolicySchema(Schema):
     time_zone = fields.String(required=True)
     daily_cap_jp = _positive()
     yearly_target_jp = _positive()
+    pppk_ceiling_jp = fields.Decimal(
+        places=2, load_default=None, validate=validate.Range(min=0, min_inclusive=False)
+    )
     nip_home_pages = fields.List(fields.String(validate=_iri), load_default=list)
     rules = fields.List(fields.Nested(RuleSchema), required=True, validate=validate.Length(min=1))
     catalogue = fields.List(fields.Nested(CatalogueSchema), load_default=list)
@@ -284,6 +289,7 @@ def _build(data: dict[str, Any], source: str) -> Policy:
         nip_home_pages=tuple(data["nip_home_pages"]),
         rules=tuple(rules),
         catalogue=catalogue,
+        pppk_ceiling_jp=data["pppk_ceiling_jp"],
     )
 
 

@@ -9,7 +9,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from lms_bridge.credit import current_policy, nominal_jp_lookup, rematch_actors
+from lms_bridge.credit import (
+    current_policy,
+    nominal_jp_lookup,
+    rematch_actors,
+    rematch_email_actors,
+)
 from lms_bridge.credit.recompute import recompute_credit
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.models import CreditEntry
@@ -19,6 +24,7 @@ from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import (
     MOODLE,
     NIP_A,
+    NIP_B,
     completion,
     moodle_user,
     void,
@@ -181,3 +187,29 @@ def test_recompute_keeps_auditors_decisions_and_reports_changes(
     first, second = entries()
     assert (first.status, first.decided_by) == ("verified", "auditor@bpsdm")
     assert second.status == "pending"
+
+
+def test_a_directory_change_moves_credit_of_an_email_identified_actor(xapi: XAPIClient) -> None:
+    def person(nip: str, email: str) -> dict[str, str]:
+        return {
+            "nip": nip,
+            "name": f"ASN {nip}",
+            "agency": "BPSDM Provinsi Lampung",
+            "unit": "PKM",
+            "position": "",
+            "email": email,
+            "employment": "PNS",
+        }
+
+    import_people(
+        [person(NIP_A, "siti@lampungprov.go.id"), person(NIP_B, "budi@lampungprov.go.id")]
+    )
+    post(xapi, completion(actor={"mbox": "mailto:siti@lampungprov.go.id"}, minutes=90))
+    assert [e.jp for e in entries(NIP_A)] == [Decimal(2)]
+    # the address was recorded against the wrong person and is corrected in the directory
+    import_people(
+        [person(NIP_A, "siti.a@lampungprov.go.id"), person(NIP_B, "siti@lampungprov.go.id")]
+    )
+    rematch_email_actors()
+    assert counted_jp(NIP_A) == 0
+    assert [e.jp for e in entries(NIP_B)] == [Decimal(2)]

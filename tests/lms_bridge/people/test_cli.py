@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-import lms_bridge.credit
+import lms_bridge.cli
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.people import get_person
 from tests.conftest import count_rows
@@ -27,14 +27,14 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 
 @pytest.fixture
 def rematched(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """The actor keys each call of lms_bridge.credit.rematch_actors received."""
+    """The actor keys each call of rematch_actors (as the CLI imports it) received."""
     calls: list[set[str]] = []
 
     def rematch_actors(actor_keys: Collection[str]) -> int:
         calls.append(set(actor_keys))
         return len(actor_keys)
 
-    monkeypatch.setattr(lms_bridge.credit, "rematch_actors", rematch_actors)
+    monkeypatch.setattr(lms_bridge.cli, "rematch_actors", rematch_actors)
     return calls
 
 

@@ -1,0 +1,127 @@
+"""JP credit: a person's year, an agency's year, the auditors' queue and their decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blueprints.api import ApiBlueprint, current_client
+from blueprints.api.schemas import (
+    AgencySummarySchema,
+    CorrectBody,
+    EntrySchema,
+    PendingPageSchema,
+    PendingQuery,
+    PersonCreditSchema,
+    RejectBody,
+    VerifyBody,
+    YearQuery,
+)
+from lms_bridge.access.api_scopes import CREDIT_AUDIT, CREDIT_READ
+from lms_bridge.credit.decisions import correct_credit, reject_credit, verify_credit
+from lms_bridge.credit.reports import (
+    AgencySummary,
+    EntryLine,
+    PendingPage,
+    PersonCredit,
+    agency_summary,
+    pending_entries,
+    person_credit,
+)
+
+bp = ApiBlueprint(
+    "credit",
+    __name__,
+    description="Kredit JP (JP credit): per person, per agency, and auditors' decisions.",
+)
+
+
+@bp.route(
+    "/people/<nip>/credit",
+    methods=["GET"],
+    scopes=(CREDIT_READ,),
+    summary="Kredit JP seseorang dalam setahun (a person's JP for a year)",
+)
+@bp.arguments(YearQuery, location="query")
+@bp.response(200, PersonCreditSchema)
+@bp.alt_response(404, description="NIP tidak dikenal (unknown NIP, no credit)")
+def person_year(query: dict[str, Any], nip: str) -> PersonCredit:
+    """Total, verified and pending JP against the yearly target, with every entry."""
+    return person_credit(nip, query.get("year"))
+
+
+@bp.route(
+    "/agencies/<path:agency>/summary",
+    methods=["GET"],
+    scopes=(CREDIT_READ,),
+    summary="Ringkasan JP instansi dalam setahun (an agency's JP for a year)",
+)
+@bp.arguments(YearQuery, location="query")
+@bp.response(200, AgencySummarySchema)
+def agency_year(query: dict[str, Any], agency: str) -> AgencySummary:
+    """Staff reaching the target, and JP by form and by path (the directory's agency)."""
+    return agency_summary(agency, query.get("year"))
+
+
+@bp.route(
+    "/credit/pending",
+    methods=["GET"],
+    scopes=(CREDIT_READ,),
+    summary="Entri menunggu verifikasi (pending entries, for auditors)",
+)
+@bp.arguments(PendingQuery, location="query")
+@bp.response(200, PendingPageSchema)
+def pending(query: dict[str, Any]) -> PendingPage:
+    """Pending entries with their evidence statement ids, a page at a time."""
+    return pending_entries(
+        agency=query.get("agency"),
+        year=query.get("year"),
+        after=query.get("after"),
+        limit=query["limit"],
+    )
+
+
+@bp.route(
+    "/credit/entries/<int:entry_id>/verify",
+    methods=["POST"],
+    scopes=(CREDIT_AUDIT,),
+    summary="Verifikasi entri (verify an entry)",
+)
+@bp.arguments(VerifyBody, required=False)
+@bp.response(200, EntrySchema)
+@bp.alt_response(404, description="Entri tidak ada (no such entry)")
+@bp.alt_response(409, description="Entri dicabut atau belum cocok (revoked or unmatched)")
+def verify(body: dict[str, Any], entry_id: int) -> EntryLine:
+    """The entry counts as verified; the decision names this client."""
+    return verify_credit(entry_id, decided_by=current_client().name, reason=body.get("reason"))
+
+
+@bp.route(
+    "/credit/entries/<int:entry_id>/reject",
+    methods=["POST"],
+    scopes=(CREDIT_AUDIT,),
+    summary="Tolak entri (reject an entry)",
+)
+@bp.arguments(RejectBody)
+@bp.response(200, EntrySchema)
+@bp.alt_response(404, description="Entri tidak ada (no such entry)")
+@bp.alt_response(409, description="Entri dicabut atau belum cocok (revoked or unmatched)")
+def reject(body: dict[str, Any], entry_id: int) -> EntryLine:
+    """The entry stops counting; the reason is kept with the decision."""
+    return reject_credit(entry_id, decided_by=current_client().name, reason=body["reason"])
+
+
+@bp.route(
+    "/credit/entries/<int:entry_id>/correct",
+    methods=["POST"],
+    scopes=(CREDIT_AUDIT,),
+    summary="Koreksi JP entri (correct an entry's JP)",
+)
+@bp.arguments(CorrectBody)
+@bp.response(200, EntrySchema)
+@bp.alt_response(404, description="Entri tidak ada (no such entry)")
+@bp.alt_response(409, description="Entri dicabut atau belum cocok (revoked or unmatched)")
+def correct(body: dict[str, Any], entry_id: int) -> EntryLine:
+    """The entry is worth ``jp`` (still capped per day) and counts as verified."""
+    return correct_credit(
+        entry_id, jp=body["jp"], decided_by=current_client().name, reason=body["reason"]
+    )

@@ -1,0 +1,179 @@
+"""The ASN directory and LMS identity mappings: one person at a time, or a whole CSV file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+
+from blueprints.api import ApiBlueprint
+from blueprints.api.schemas import (
+    IdentityImportResultSchema,
+    PeopleImportResultSchema,
+    PeoplePageSchema,
+    PeopleQuery,
+    PersonBody,
+    PersonSchema,
+)
+from lms_bridge.access.api_scopes import CREDIT_READ, PEOPLE_WRITE
+from lms_bridge.credit import rematch_actors, rematch_email_actors
+from lms_bridge.models import Person
+from lms_bridge.people import (
+    get_person,
+    import_actor_mappings,
+    import_people,
+    list_people,
+    rows_from_csv,
+    upsert_person,
+)
+
+CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
+READ_PEOPLE = (CREDIT_READ, PEOPLE_WRITE)
+"""Who may read the directory: those who keep it, and those who read credit (which names people)."""
+
+bp = ApiBlueprint(
+    "people",
+    __name__,
+    description="Direktori ASN dan pemetaan identitas LMS (the ASN directory, identity mappings).",
+)
+
+
+def _csv_body(example: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": example}},
+        }
+    }
+
+
+def _csv_rows() -> list[dict[str, str]]:
+    """The rows of the CSV request body (UTF-8, ``,`` or ``;``), as the CLI reads a file."""
+    if request.mimetype not in CSV_TYPES:
+        raise UnsupportedMediaType(
+            "kirim berkas CSV dengan Content-Type: text/csv (send the CSV as text/csv)"
+        )
+    try:
+        text = request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadRequest(
+            "berkas harus ber-encoding UTF-8; simpan ulang sebagai 'CSV UTF-8' "
+            "(the file must be UTF-8; save it again as 'CSV UTF-8')"
+        ) from error
+    return rows_from_csv(text)
+
+
+@bp.route(
+    "/people",
+    methods=["GET"],
+    scopes=READ_PEOPLE,
+    summary="Daftar ASN (people in the directory, by NIP)",
+)
+@bp.arguments(PeopleQuery, location="query")
+@bp.response(200, PeoplePageSchema)
+def people_page(query: dict[str, Any]) -> dict[str, Any]:
+    """A page of people in NIP order; ``next_after`` continues it."""
+    limit: int = query["limit"]
+    people = list_people(query.get("agency"), after=query.get("after"), limit=limit)
+    return {
+        "people": people,
+        "next_after": people[-1].nip if len(people) == limit else None,
+    }
+
+
+@bp.route(
+    "/people/<nip>",
+    methods=["GET"],
+    scopes=READ_PEOPLE,
+    summary="Satu ASN (one person)",
+)
+@bp.response(200, PersonSchema)
+@bp.alt_response(404, description="NIP tidak ada di direktori (not in the directory)")
+def person(nip: str) -> Person:
+    """The person with this NIP (spaces allowed)."""
+    found = get_person(nip)
+    if found is None:
+        raise NotFound("NIP tidak ada di direktori (no such NIP in the directory)")
+    return found
+
+
+@bp.route(
+    "/people/<nip>",
+    methods=["PUT"],
+    scopes=(PEOPLE_WRITE,),
+    summary="Simpan satu ASN (create or overwrite one person)",
+)
+@bp.arguments(PersonBody)
+@bp.response(200, PersonSchema)
+def put_person(body: dict[str, Any], nip: str) -> Person:
+    """Create or overwrite the person; every wrong value is named (400).
+
+    With an e-mail address, the LMS's ``mbox`` actors may now resolve to this person, so
+    e-mail actors are matched again, as after a directory import.
+    """
+    person = upsert_person(nip, **body)
+    if person.email:
+        rematch_email_actors()
+    return person
+
+
+@bp.route(
+    "/people/import",
+    methods=["POST"],
+    scopes=(PEOPLE_WRITE,),
+    summary="Impor direktori dari CSV (import the directory from a CSV file)",
+)
+@bp.doc(
+    **_csv_body(
+        "nip,name,agency,unit,position,email,employment\n"
+        "198503302010121002,Siti Aminah,BPSDM Provinsi Lampung,Bidang Diklat,,"
+        "siti@example.go.id,PNS\n"
+    )
+)
+@bp.response(200, PeopleImportResultSchema)
+def import_people_file() -> dict[str, Any]:
+    """Store the file whole, or nothing with every (line, column, reason) (400).
+
+    As ``lms-bridge people import`` does: when people changed, e-mail actors are matched
+    again, since an address may now belong to someone (else).
+    """
+    result = import_people(_csv_rows())
+    groups = rematch_email_actors() if result.changed_nips else 0
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "credit_groups_changed": groups,
+    }
+
+
+@bp.route(
+    "/identities/import",
+    methods=["POST"],
+    scopes=(PEOPLE_WRITE,),
+    summary="Impor pemetaan identitas LMS ke NIP (import LMS identity → NIP mappings)",
+)
+@bp.doc(
+    **_csv_body(
+        "homePage,account_name,mbox,nip\n"
+        "https://lms.bpsdm.example.go.id,42,,198503302010121002\n"
+        ",,mailto:budi@example.com,199001012015032001\n"
+    )
+)
+@bp.response(200, IdentityImportResultSchema)
+def import_identities_file() -> dict[str, Any]:
+    """Store the mappings, then credit the statements of every changed identity again.
+
+    As ``lms-bridge identities import`` does: parked credit of those identities moves to the
+    person they now map to, and credit of a remapped identity moves to its new owner.
+    """
+    result = import_actor_mappings(_csv_rows(), source="csv")
+    groups = rematch_actors(result.actor_keys) if result.actor_keys else 0
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rematched_identities": len(result.actor_keys),
+        "credit_groups_changed": groups,
+    }

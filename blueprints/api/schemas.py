@@ -1,0 +1,222 @@
+"""What the JSON API reads and writes, as marshmallow schemas (they also make the OpenAPI document).
+
+JP are JSON numbers with at most two decimals (the ledger keeps fractions; SIASN exports round
+per record). Response schemas dump the plain dataclasses the services return; request schemas
+only check shape and type, the services check meaning (a NIP's checksum, an e-mail owner).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from lms_bridge.credit.decisions import REASON_LENGTH
+
+YEAR = validate.Range(min=1970, max=2999)
+PAGE = validate.Range(min=1, max=1000)
+
+
+def _jp(description: str, **kwargs: Any) -> fields.Float:
+    return fields.Float(metadata={"description": description}, **kwargs)
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class ErrorSchema(Schema):
+    """Every error: what went wrong (a name) and a sentence about it."""
+
+    error = fields.String(required=True, metadata={"example": "NotFound"})
+    detail = fields.String(required=True)
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "ValidationError only: the reasons per field path"},
+    )
+    problems = fields.List(
+        fields.Dict(),
+        metadata={"description": "CSV imports only: every (line, column, reason) found"},
+    )
+
+
+# --- queries and bodies ----------------------------------------------------------------------
+
+
+class YearQuery(Schema):
+    year = fields.Integer(
+        validate=YEAR,
+        metadata={"description": "Tahun kegiatan (default: this year in the policy's zone)"},
+    )
+
+
+class PendingQuery(Schema):
+    agency = fields.String(validate=validate.Length(min=1, max=200))
+    year = fields.Integer(validate=YEAR, metadata={"description": "Every year when absent"})
+    limit = fields.Integer(load_default=100, validate=PAGE)
+    after = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "The last entry id of the previous page"},
+    )
+
+
+class PeopleQuery(Schema):
+    agency = fields.String(validate=validate.Length(min=1, max=200))
+    after = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "The last NIP of the previous page"},
+    )
+    limit = fields.Integer(load_default=100, validate=PAGE)
+
+
+class VerifyBody(Schema):
+    reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=REASON_LENGTH)
+    )
+
+
+class RejectBody(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_LENGTH))
+
+
+class CorrectBody(Schema):
+    jp = fields.Decimal(
+        required=True,
+        places=2,
+        validate=validate.Range(min=0),
+        metadata={"description": "The JP the entry is worth (capped per day as usual)"},
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_LENGTH))
+
+
+class PersonBody(Schema):
+    """A person's record; the NIP is the path. The service checks each value's meaning."""
+
+    name = fields.String(required=True)
+    agency = fields.String(required=True)
+    unit = fields.String(required=True)
+    employment = fields.String(
+        required=True, metadata={"description": "PNS, CPNS or PPPK", "example": "PNS"}
+    )
+    position = fields.String(load_default=None, allow_none=True)
+    email = fields.String(load_default=None, allow_none=True)
+
+
+# --- credit ----------------------------------------------------------------------------------
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    activity_id = fields.String()
+    rule_id = fields.String()
+    policy_version = fields.String()
+    form = fields.String()
+    path = fields.String(metadata={"enum": ["klasikal", "nonklasikal"]})
+    jp = _jp("JP that count: after caps and corrections; 0 unless pending or verified")
+    jp_raw = _jp("JP the rule gave, before caps and corrections")
+    jp_corrected = _jp("An auditor's correction, if any", allow_none=True)
+    status = fields.String(
+        metadata={"enum": ["pending", "verified", "rejected", "revoked", "unmatched"]}
+    )
+    date = fields.Date(metadata={"description": "Day of the activity in the policy's zone"})
+    statement_ids = fields.List(fields.String(), metadata={"description": "The evidence"})
+    explanation = fields.String()
+    decided_by = fields.String(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class PendingEntrySchema(EntrySchema):
+    nip = fields.String()
+    name = fields.String(allow_none=True)
+    agency = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+
+
+class PendingPageSchema(Schema):
+    entries = fields.List(fields.Nested(PendingEntrySchema))
+    next_after = fields.Integer(
+        allow_none=True, metadata={"description": "Pass as `after` for the next page"}
+    )
+
+
+class PathJpSchema(Schema):
+    klasikal = fields.Float()
+    nonklasikal = fields.Float()
+
+
+class PersonCreditSchema(Schema):
+    nip = fields.String()
+    name = fields.String(allow_none=True)
+    agency = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    employment = fields.String(allow_none=True)
+    year = fields.Integer()
+    target_jp = _jp("The policy's yearly target (PP 11/2017 art. 203(4): 20 JP)")
+    total_jp = _jp("Pending + verified JP")
+    verified_jp = fields.Float()
+    pending_jp = fields.Float()
+    progress = fields.Float(metadata={"description": "total / target, at most 1"})
+    reached_target = fields.Boolean()
+    by_path = fields.Nested(PathJpSchema)
+    by_form = fields.Dict(keys=fields.String(), values=fields.Float())
+    entries = fields.List(fields.Nested(EntrySchema))
+    pppk_ceiling_jp = _jp(
+        "PPPK staff only: the policy's ceiling (PP 49/2018 art. 40)", allow_none=True
+    )
+    pppk_ceiling_exceeded = fields.Boolean()
+
+
+class AgencySummarySchema(Schema):
+    agency = fields.String()
+    year = fields.Integer()
+    target_jp = fields.Float()
+    staff = fields.Integer(metadata={"description": "People of this agency in the directory"})
+    reached_target = fields.Integer(metadata={"description": "Staff whose JP reach the target"})
+    reached_target_share = fields.Float(metadata={"description": "reached_target / staff"})
+    total_jp = fields.Float()
+    jp_by_form = fields.Dict(keys=fields.String(), values=fields.Float())
+    jp_by_path = fields.Nested(PathJpSchema)
+    pending_entries = fields.Integer()
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+class PersonSchema(Schema):
+    nip = fields.String()
+    name = fields.String()
+    agency = fields.String()
+    unit = fields.String()
+    position = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    employment = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PeoplePageSchema(Schema):
+    people = fields.List(fields.Nested(PersonSchema))
+    next_after = fields.String(
+        allow_none=True, metadata={"description": "Pass as `after` for the next page"}
+    )
+
+
+class ImportResultSchema(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class PeopleImportResultSchema(ImportResultSchema):
+    credit_groups_changed = fields.Integer(
+        metadata={"description": "Credit groups moved because e-mail actors now match"}
+    )
+
+
+class IdentityImportResultSchema(ImportResultSchema):
+    rematched_identities = fields.Integer(
+        metadata={"description": "LMS identities whose statements were credited again"}
+    )
+    credit_groups_changed = fields.Integer()
