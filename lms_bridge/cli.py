@@ -12,7 +12,13 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms_bridge.access import ClientError, create_client, list_clients, revoke_client
-from lms_bridge.credit import current_policy, nominal_jp_lookup
+from lms_bridge.access.clients import KNOWN_SCOPES
+from lms_bridge.credit import (
+    current_policy,
+    nominal_jp_lookup,
+    rematch_actors,
+    rematch_email_actors,
+)
 from lms_bridge.credit.explain import as_markdown, explain, statements_in
 from lms_bridge.credit.policy import PolicyError, load_policy
 from lms_bridge.credit.recompute import count_statements, recompute_credit
@@ -26,6 +32,8 @@ from lms_bridge.people import (
     import_people,
     rows_from_csv,
 )
+from lms_bridge.programs.commands import cohorts_group, programs_group, webhooks_group
+from lms_bridge.programs.commands import deliver as deliver_command
 from xapi import scopes as xapi_scopes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -75,8 +83,9 @@ def clients_group() -> None:
     "--scope",
     "scope_list",
     multiple=True,
-    type=click.Choice(sorted(xapi_scopes.KNOWN)),
-    help="An xAPI scope; repeat for several. Default: statements/write statements/read/mine.",
+    type=click.Choice(sorted(KNOWN_SCOPES)),
+    help="An xAPI or API scope (credit/read, people/write, credit/audit); repeat for several. "
+    "Default: statements/write statements/read/mine.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext
@@ -259,6 +268,9 @@ def people_import(file: Path) -> None:
         f"dibuat {result.created}, diperbarui {result.updated}, tidak berubah "
         f"{result.unchanged} (created, updated, unchanged)"
     )
+    if result.changed_nips:
+        groups = rematch_email_actors()
+        click.echo(f"kelompok kredit berubah (credit groups changed): {groups}")
 
 
 @identities_group.command("import")
@@ -276,8 +288,6 @@ def identities_import(file: Path) -> None:
         f"{result.unchanged} (created, updated, unchanged)"
     )
     if result.actor_keys:
-        from lms_bridge.credit import rematch_actors  # noqa: PLC0415
-
         groups = rematch_actors(result.actor_keys)
         click.echo(
             f"kredit {len(result.actor_keys)} identitas dicocokkan ulang, {groups} kelompok "
@@ -294,6 +304,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(identities_group)
     app.cli.add_command(credit_group)
     app.cli.add_command(policy_group)
+    app.cli.add_command(programs_group)
+    app.cli.add_command(cohorts_group)
+    app.cli.add_command(webhooks_group)
+    app.cli.add_command(deliver_command)
 
 
 def _create_app_for_cli() -> Flask:

@@ -1,7 +1,8 @@
 """Recording statements: the one use case behind ``POST``/``PUT /xapi/statements``.
 
 The walk of a statement (ARCHITECTURE.md) in one transaction: the LRS stores the batch,
-then the credit ledger awards JP for it (or takes credit back for voided statements).
+then the credit ledger awards JP for it (or takes credit back for voided statements), then
+program progress follows (evidence, derived module state, outbox events).
 Anything that fails rolls the whole batch back, so a statement is never stored without
 its credit, nor credit kept for a statement that was not stored.
 """
@@ -18,6 +19,7 @@ from lms_bridge.credit import current_policy, nominal_jp_lookup
 from lms_bridge.credit.ledger import CreditableStatement, credit_statements
 from lms_bridge.db import unit_of_work
 from lms_bridge.lrs.store import StoreResult, store_batch
+from lms_bridge.programs.progress import record_progress
 from lms_bridge.settings import current_settings
 from xapi.multipart import AttachmentPart
 from xapi.versions import XAPIVersion
@@ -53,6 +55,16 @@ def record_statements(
                         result.voided_targets,
                         policy,
                         nominal_jp_lookup(policy),
+                    )
+                if result.new or result.voided_targets:
+                    policy = current_policy()
+                    record_progress(
+                        session,
+                        result.new,
+                        result.voided_targets,
+                        nip_home_pages=policy.nip_home_pages,
+                        time_zone=policy.time_zone,
+                        client=client,
                     )
                 return result
         except IntegrityError:

@@ -11,18 +11,38 @@ from lms_bridge.models.lrs import (
     StatementAttachment,
 )
 from lms_bridge.models.people import ActorMapping, Person
+from lms_bridge.models.programs import (
+    Cohort,
+    Enrollment,
+    ModuleProgress,
+    OutboxEvent,
+    Program,
+    ProgramModule,
+    ProgressEvidence,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ActorMapping",
     "AttachmentContent",
     "Client",
+    "Cohort",
     "CreditEntry",
     "CreditEvidence",
     "CreditRecomputation",
     "Document",
+    "Enrollment",
+    "ModuleProgress",
+    "OutboxEvent",
     "Person",
+    "Program",
+    "ProgramModule",
+    "ProgressEvidence",
     "Statement",
     "StatementActivity",
     "StatementAgent",
     "StatementAttachment",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

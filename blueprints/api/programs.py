@@ -1,0 +1,56 @@
+"""Program progress for the LMS and dashboards: the cohort matrix and one participant."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from blueprints.api import ApiBlueprint, error_response
+from lms_bridge.access.api_scopes import CREDIT_READ
+from lms_bridge.programs import (
+    CohortNotFound,
+    EnrollmentNotFound,
+    read_cohort_progress,
+    read_participant_progress,
+)
+
+bp = ApiBlueprint(
+    "programs",
+    __name__,
+    description="Kemajuan peserta program pelatihan (progress in blended-learning programs).",
+)
+READ_PROGRESS = (CREDIT_READ,)
+"""Progress names people and their JP, so it is read with the credit-reading scope."""
+
+
+def _not_found(error: CohortNotFound | EnrollmentNotFound) -> Response:
+    return error_response(404, type(error).__name__, str(error))
+
+
+bp.blueprint.register_error_handler(CohortNotFound, _not_found)
+bp.blueprint.register_error_handler(EnrollmentNotFound, _not_found)
+
+
+@bp.route(
+    "/cohorts/<int:cohort_id>/progress",
+    methods=["GET"],
+    scopes=READ_PROGRESS,
+    summary="Matriks kemajuan angkatan (cohort progress: participant by module, JP per mode)",
+)
+@bp.response(200)
+@bp.alt_response(404, description="Angkatan tidak ditemukan (unknown cohort)")
+def cohort_progress(cohort_id: int) -> dict[str, object]:
+    """Every participant's module states, JP done/required per mode, completed and passed."""
+    return read_cohort_progress(cohort_id)
+
+
+@bp.route(
+    "/cohorts/<int:cohort_id>/participants/<nip>/progress",
+    methods=["GET"],
+    scopes=READ_PROGRESS,
+    summary="Kemajuan satu peserta (one participant's progress)",
+)
+@bp.response(200)
+@bp.alt_response(404, description="Bukan peserta angkatan ini (not a participant)")
+def participant_progress(cohort_id: int, nip: str) -> dict[str, object]:
+    """The same row of the matrix for one NIP."""
+    return read_participant_progress(cohort_id, nip)

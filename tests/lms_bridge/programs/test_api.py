@@ -1,0 +1,55 @@
+"""GET /api/v1/cohorts/{id}/progress and /participants/{nip}/progress."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lms_bridge.access import create_client
+from tests.conftest import XAPIClient, basic_auth
+from tests.lms_bridge.programs.builders import latsar_cohort, nips, passing_statements
+
+
+def test_the_cohort_matrix_shows_every_participant_and_module(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    done, idle = nips(2)
+    cohort_id, registrations = latsar_cohort([done, idle])
+    assert xapi.post_statements(passing_statements(done)).status_code == 200
+    response = xapi.client.get(f"/api/v1/cohorts/{cohort_id}/progress", headers=xapi.headers())
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [m["id"] for m in body["modules"]][:2] == ["mooc-pengantar", "bela-negara"]
+    rows = {row["nip"]: row for row in body["participants"]}
+    assert rows[done]["completed"]
+    assert rows[done]["passed"]
+    assert rows[done]["jp"]["classical"] == {"done": 54.0, "required": 54.0}
+    assert rows[idle]["modules"]["klasikal"]["status"] == "not_started"
+    assert rows[idle]["registration"] == registrations[idle]
+    one = xapi.client.get(
+        f"/api/v1/cohorts/{cohort_id}/participants/{done}/progress", headers=xapi.headers()
+    )
+    assert one.get_json()["participant"] == rows[done]
+
+
+def test_unknown_cohort_or_participant_is_a_404_in_the_error_shape(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    cohort_id, _ = latsar_cohort(nips(1))
+    missing = xapi.client.get("/api/v1/cohorts/99999/progress", headers=xapi.headers())
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "CohortNotFound"
+    stranger = xapi.client.get(
+        f"/api/v1/cohorts/{cohort_id}/participants/{nips(2)[1]}/progress", headers=xapi.headers()
+    )
+    assert stranger.status_code == 404
+    assert stranger.get_json()["error"] == "EnrollmentNotFound"
+
+
+def test_a_client_without_the_scope_is_refused(app_context: Flask) -> None:
+    cohort_id, _ = latsar_cohort(nips(1))
+    writer = create_client("LMS tulis", key="writer", secret="w", scopes=["statements/write"])
+    response = app_context.test_client().get(
+        f"/api/v1/cohorts/{cohort_id}/progress",
+        headers={"Authorization": basic_auth(writer.key, writer.secret)},
+    )
+    assert response.status_code == 403

@@ -1,0 +1,214 @@
+"""Progress is derived from the set of non-voided statements: order, repeats and voids."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import event, select
+
+from lms_bridge.db import db, unit_of_work
+from lms_bridge.models import CreditEntry, ProgressEvidence
+from lms_bridge.programs import cohort_progress, participant_progress
+from lms_bridge.programs.derive import Evidence, ModuleRule, derive_module
+from tests.conftest import XAPIClient, count_rows
+from tests.lms_bridge.programs.builders import (
+    ATTENDED,
+    COMPLETED,
+    FAILED,
+    LATSAR,
+    PASSED,
+    VIEWED,
+    latsar_cohort,
+    module_statement,
+    moodle_user,
+    nips,
+    passing_statements,
+    siasn,
+    void,
+)
+
+RULE = ModuleRule(
+    id=1,
+    code="evaluasi",
+    mode="elearning",
+    nominal_jp=Decimal(10),
+    mandatory=True,
+    verbs=frozenset({COMPLETED, PASSED}),
+    min_score=Decimal(60),
+    weight=Decimal(20),
+)
+EVIDENCE = st.builds(
+    Evidence,
+    verb_id=st.sampled_from([COMPLETED, PASSED, FAILED, VIEWED]),
+    score=st.none() | st.decimals(min_value=0, max_value=100, places=2),
+    success=st.none() | st.booleans(),
+    completion=st.none() | st.booleans(),
+)
+
+
+@given(st.lists(EVIDENCE, max_size=8), st.randoms(use_true_random=False))
+def test_module_state_ignores_order_and_repetition(
+    evidence: list[Evidence], rng: random.Random
+) -> None:
+    shuffled = evidence + evidence[: len(evidence) // 2]
+    rng.shuffle(shuffled)
+    assert derive_module(RULE, shuffled) == derive_module(RULE, evidence)
+
+
+def _states(progress: Any, nip: str) -> dict[str, str]:
+    row = next(row for row in progress.participants if row.nip == nip)
+    return {code: state.status for code, state in row.modules.items()}
+
+
+def _post(xapi: XAPIClient, statements: list[dict[str, Any]]) -> None:
+    response = xapi.post_statements(statements)
+    assert response.status_code == 200, response.get_json()
+
+
+def test_a_participant_who_completes_every_module_with_85_passes(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    [nip] = nips(1)
+    cohort_id, _ = latsar_cohort([nip])
+    _post(xapi, passing_statements(nip))
+    with unit_of_work(writes=False) as session:
+        [row] = participant_progress(session, cohort_id, nip).participants
+    assert row.completed
+    assert row.passed
+    assert row.final_score == Decimal(85)
+    assert row.jp_done == row.jp_required
+    assert row.jp_done == {
+        "elearning": Decimal(270),
+        "distance": Decimal(90),
+        "classical": Decimal(54),
+        "workplace": Decimal(233),
+    }
+
+
+def test_statements_in_any_order_with_duplicates_give_the_same_matrix(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    first, second = nips(2)
+    cohort_id, _ = latsar_cohort([first, second])
+    plan: list[tuple[str, str, float | None, bool | None]] = [
+        ("evaluasi-akademik", FAILED, 40, False),
+        ("evaluasi-akademik", PASSED, 75, True),
+        ("mooc-pengantar", VIEWED, None, None),
+        ("bela-negara", COMPLETED, None, None),
+        ("seminar-aktualisasi", COMPLETED, 65, None),
+        ("pjj-sinkron", ATTENDED, None, None),
+    ]
+
+    def statements(nip: str) -> list[dict[str, Any]]:
+        return [
+            module_statement(module, actor=siasn(nip), verb=verb, raw=raw, success=success)
+            for module, verb, raw, success in plan
+        ]
+
+    _post(xapi, statements(first))
+    shuffled = statements(second)
+    shuffled += shuffled[:3]
+    random.Random(7).shuffle(shuffled)  # noqa: S311 (a fixed, reproducible order)
+    for start in range(0, len(shuffled), 2):
+        _post(xapi, shuffled[start : start + 2])
+    with unit_of_work(writes=False) as session:
+        progress = cohort_progress(session, cohort_id)
+    assert _states(progress, first) == _states(progress, second)
+    assert _states(progress, first)["evaluasi-akademik"] == "passed"
+    assert _states(progress, first)["mooc-pengantar"] == "in_progress"
+    assert _states(progress, first)["seminar-aktualisasi"] == "failed"
+    assert _states(progress, first)["berakhlak"] == "not_started"
+
+
+def test_voiding_the_completing_statement_takes_progress_back(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    [nip] = nips(1)
+    cohort_id, _ = latsar_cohort([nip])
+    statements = passing_statements(nip)
+    _post(xapi, statements)
+    habituation = next(s for s in statements if s["object"]["id"].endswith("/habituasi"))
+    _post(xapi, [void(habituation["id"])])
+    with unit_of_work(writes=False) as session:
+        [row] = participant_progress(session, cohort_id, nip).participants
+    assert row.modules["habituasi"].status == "not_started"
+    assert row.jp_done["workplace"] == Decimal(30)
+    assert not row.completed
+    assert not row.passed
+
+
+def test_registration_links_a_moodle_account_without_any_identity_mapping(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    [nip] = nips(1)
+    cohort_id, registrations = latsar_cohort([nip])
+    statement = module_statement(
+        "evaluasi-akademik",
+        actor=moodle_user(42),
+        raw=80,
+        as_parent=True,
+        registration=registrations[nip],
+    )
+    _post(xapi, [statement])
+    with unit_of_work(writes=False) as session:
+        [row] = participant_progress(session, cohort_id, nip).participants
+    assert row.modules["evaluasi-akademik"].status == "passed"
+    assert row.modules["evaluasi-akademik"].best_score == Decimal(80)
+
+
+def test_statements_outside_the_cohort_dates_do_not_count(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    [nip] = nips(1)
+    cohort_id, _ = latsar_cohort([nip])
+    late = module_statement("bela-negara", actor=siasn(nip), timestamp="2026-06-01T02:00:00Z")
+    _post(xapi, [late])
+    with unit_of_work(writes=False) as session:
+        [row] = participant_progress(session, cohort_id, nip).participants
+    assert row.modules["bela-negara"].status == "not_started"
+
+
+def test_a_batch_touching_no_module_costs_one_query(xapi: XAPIClient, app_context: Flask) -> None:
+    latsar_cohort(nips(1))
+    statement = module_statement("bela-negara", actor=siasn(nips(1)[0]), verb=VIEWED)
+    statement["object"]["id"] = "https://lms.bpsdm.example.go.id/mod/page/view.php?id=1"
+    statement["context"]["contextActivities"]["parent"] = []
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        seen.append(sql)
+
+    with app_context.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        _post(xapi, [statement])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    touching = [sql for sql in seen if "program_modules" in sql or "enrollments" in sql]
+    assert len(touching) == 1, touching
+    assert count_rows(ProgressEvidence) == 0
+
+
+def test_a_classical_module_earns_its_nominal_jp_once_in_the_ledger(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    [nip] = nips(1)
+    latsar_cohort([nip])
+    attended = module_statement("klasikal", actor=siasn(nip), verb=ATTENDED)
+    again = module_statement("klasikal", actor=siasn(nip), verb=COMPLETED)
+    _post(xapi, [attended])
+    _post(xapi, [again])
+    entries = list(
+        db.session.scalars(
+            select(CreditEntry).where(CreditEntry.activity_id == f"{LATSAR}/klasikal")
+        )
+    )
+    assert len(entries) == 1
+    assert entries[0].jp_raw == Decimal(54)
+    assert entries[0].nip == nip
