@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -33,6 +33,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table behind a mapped class (typed as a plain FromClause by SQLAlchemy)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """64-bit surrogate keys; SQLite needs INTEGER to alias the rowid."""

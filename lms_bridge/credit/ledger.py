@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms_bridge.credit.policy import Policy, Rule
 from lms_bridge.credit.rules import Award, NominalJp, evaluate
-from lms_bridge.db import utcnow
+from lms_bridge.db import table_of, utcnow
 from lms_bridge.lrs.bulk import insert_rows, lock_keys
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.models.credit import CreditEntry, CreditEvidence
@@ -119,7 +119,7 @@ def insert_evidence(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[
     if rows:
         insert_rows(
             session,
-            CreditEvidence.__table__,
+            table_of(CreditEvidence),
             EVIDENCE_COLUMNS,
             [tuple(row[column] for column in EVIDENCE_COLUMNS) for row in rows],
         )

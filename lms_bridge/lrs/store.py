@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
-from lms_bridge.db import utcnow
+from lms_bridge.db import table_of, utcnow
 from lms_bridge.lrs.bulk import copy_rows, insert_rows, is_postgresql, reserve_ids
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
 from lms_bridge.lrs.keys import index_key, optional_index_key
@@ -221,7 +221,7 @@ def _insert_statements(
     already_voided: set[str],
 ) -> None:
     """Insert the statement rows and set each item's ``pk``."""
-    table = Statement.__table__
+    table = table_of(Statement)
     if is_postgresql(session):
         for item, pk in zip(new, reserve_ids(session, table, "pk", len(new)), strict=True):
             item.pk = pk
@@ -266,9 +266,9 @@ def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
         for item in new
         for activity_id in item.index.related_activity_ids
     ]
-    insert_rows(session, StatementAgent.__table__, ("statement_pk", "agent_key"), agent_rows)
+    insert_rows(session, table_of(StatementAgent), ("statement_pk", "agent_key"), agent_rows)
     insert_rows(
-        session, StatementActivity.__table__, ("statement_pk", "activity_key"), activity_rows
+        session, table_of(StatementActivity), ("statement_pk", "activity_key"), activity_rows
     )
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.db import Base, BigId, UTCDateTime
 
 
-class Client(db.Model):  # type: ignore[name-defined,misc]
+class Client(Base):
     """An LMS platform (machine client) that authenticates with HTTP Basic.
 
     ``secret_hash`` is a salted scrypt hash: the secret itself is shown once, at creation.

@@ -25,14 +25,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
 JP = Numeric(9, 2)
 """JP keep fractions (0.5 steps by default); exports round per record (domain.md)."""
 
 
-class CreditEvidence(db.Model):  # type: ignore[name-defined,misc]
+class CreditEvidence(Base):
     """A statement that a policy rule credits, with the JP it earns before caps."""
 
     __tablename__ = "credit_evidence"
@@ -61,7 +61,7 @@ class CreditEvidence(db.Model):  # type: ignore[name-defined,misc]
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class CreditEntry(db.Model):  # type: ignore[name-defined,misc]
+class CreditEntry(Base):
     """What one person earned for one activity under one rule: a line auditors verify."""
 
     __tablename__ = "credit_entries"
@@ -101,7 +101,7 @@ class CreditEntry(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class CreditRecomputation(db.Model):  # type: ignore[name-defined,misc]
+class CreditRecomputation(Base):
     """One run of ``credit recompute``: what changed, kept for the audit trail."""
 
     __tablename__ = "credit_recomputations"

@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy import Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
 
-class Document(db.Model):  # type: ignore[name-defined,misc]
+class Document(Base):
     """One state, activity profile or agent profile document."""
 
     __tablename__ = "documents"

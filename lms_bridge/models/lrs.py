@@ -23,13 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.db import Base, BigId, UTCDateTime
 
 KEY_LENGTH = 300
 """Index keys longer than this are stored as a SHA-256 digest (see lms_bridge.lrs.keys)."""
 
 
-class Statement(db.Model):  # type: ignore[name-defined,misc]
+class Statement(Base):
     """One stored statement."""
 
     __tablename__ = "statements"
@@ -75,7 +75,7 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
     """The statement as stored, JSON text: what ``format=exact`` returns."""
 
 
-class StatementAgent(db.Model):  # type: ignore[name-defined,misc]
+class StatementAgent(Base):
     """An agent a statement mentions outside actor and object (for ``related_agents``)."""
 
     __tablename__ = "statement_agents"
@@ -88,7 +88,7 @@ class StatementAgent(db.Model):  # type: ignore[name-defined,misc]
     agent_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
 
 
-class StatementActivity(db.Model):  # type: ignore[name-defined,misc]
+class StatementActivity(Base):
     """An activity a statement mentions outside its object (for ``related_activities``)."""
 
     __tablename__ = "statement_activities"
@@ -101,7 +101,7 @@ class StatementActivity(db.Model):  # type: ignore[name-defined,misc]
     activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
 
 
-class AttachmentContent(db.Model):  # type: ignore[name-defined,misc]
+class AttachmentContent(Base):
     """Attachment bytes, stored once per SHA-2 hash however many statements carry them."""
 
     __tablename__ = "attachment_contents"
@@ -111,7 +111,7 @@ class AttachmentContent(db.Model):  # type: ignore[name-defined,misc]
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class StatementAttachment(db.Model):  # type: ignore[name-defined,misc]
+class StatementAttachment(Base):
     """Which statement carries which attachment content (for ``attachments=true``)."""
 
     __tablename__ = "statement_attachments"

@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
 EMPLOYMENT_KINDS = ("PNS", "CPNS", "PPPK")
 MAPPING_SOURCES = ("csv", "api")
 
 
-class Person(db.Model):  # type: ignore[name-defined,misc]
+class Person(Base):
     """One ASN as the training agency knows them: who, where they work, how to recognise them.
 
     ``email`` is stored lowercased, and ``email_sha1`` is the xAPI ``mbox_sha1sum`` of it
@@ -51,7 +51,7 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ActorMapping(db.Model):  # type: ignore[name-defined,misc]
+class ActorMapping(Base):
     """An administrator's statement that an LMS identity (an xAPI actor) is this NIP.
 
     ``actor_key`` is the index key (lms_bridge.lrs.keys.index_key) of the actor's identity
