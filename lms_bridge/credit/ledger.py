@@ -21,7 +21,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.credit.policy import Policy, Rule
-from lms_bridge.credit.rules import Award, NominalJp, evaluate
+from lms_bridge.credit.rules import Award, NominalJp, evaluate, matching_rule
 from lms_bridge.db import table_of, utcnow
 from lms_bridge.lrs.bulk import insert_rows, lock_keys
 from lms_bridge.lrs.keys import index_key
@@ -71,6 +71,8 @@ def evidence_rows(
         actor = agent_key(statement["actor"])
         if actor is None:
             continue  # an anonymous group earns no personal credit
+        if matching_rule(statement, policy) is None:
+            continue  # most statements (viewed, answered, ...) earn nothing: skip the why
         award = evaluate(statement, policy, nominal_jp)
         if isinstance(award, Award):
             awarded.append((item, actor, award))
@@ -226,14 +228,72 @@ def rebuild_groups(session: Session, groups: Collection[GroupKey], policy: Polic
     lock_keys(session, {group[0] for group in groups})
     ordered = sorted(groups)
     days: set[tuple[str, date]] = set()
+    created: list[NewEntry] = []
     for start in range(0, len(ordered), GROUP_CHUNK):
-        days |= _rebuild_chunk(session, ordered[start : start + GROUP_CHUNK], policy)
-    settle_days(session, days, policy)
+        days |= _rebuild_chunk(session, ordered[start : start + GROUP_CHUNK], policy, created)
+    settle_days(session, days, policy, created)
+    # New entries are most of what ingestion writes: settled above, then streamed in
+    # rather than flushed as one ORM object each.
+    insert_rows(session, table_of(CreditEntry), ENTRY_COLUMNS, [e.row() for e in created])
+
+
+@dataclass
+class NewEntry:
+    """An entry this rebuild creates, settled in memory before it is inserted."""
+
+    subject_key: str
+    nip: str | None
+    actor_key: str
+    activity_key: str
+    activity_id: str
+    rule_id: str
+    policy_version: str
+    form: str
+    path: str
+    jp_raw: Decimal
+    jp: Decimal
+    occurred_at: datetime
+    local_date: date
+    year: int
+    status: str
+    statement_ids: list[str]
+    explanation: str
+    created_at: datetime
+    updated_at: datetime
+    jp_corrected: Decimal | None = None
+
+    def row(self) -> tuple[Any, ...]:
+        """Values in ENTRY_COLUMNS order."""
+        return tuple(getattr(self, column) for column in ENTRY_COLUMNS)
+
+
+ENTRY_COLUMNS = (
+    "subject_key",
+    "nip",
+    "actor_key",
+    "activity_key",
+    "activity_id",
+    "rule_id",
+    "policy_version",
+    "form",
+    "path",
+    "jp_raw",
+    "jp",
+    "occurred_at",
+    "local_date",
+    "year",
+    "status",
+    "statement_ids",
+    "explanation",
+    "created_at",
+    "updated_at",
+)
 
 
 def _rebuild_chunk(
-    session: Session, groups: list[GroupKey], policy: Policy
+    session: Session, groups: list[GroupKey], policy: Policy, created: list[NewEntry]
 ) -> set[tuple[str, date]]:
+    """Update existing entries of ``groups``; append the ones to create to ``created``."""
     now = utcnow()
     derived = derive(rows_for_groups(session, CreditEvidence, groups), policy)
     existing = {
@@ -257,8 +317,8 @@ def _rebuild_chunk(
         if nip:
             days.add((nip, wanted.local_date))
         if entry is None:
-            session.add(
-                CreditEntry(
+            created.append(
+                NewEntry(
                     subject_key=key[0],
                     nip=nip,
                     actor_key=wanted.actor_key,
@@ -301,18 +361,29 @@ def _rebuild_chunk(
     return days
 
 
-def settle_days(session: Session, days: Collection[tuple[str, date]], policy: Policy) -> None:
+def settle_days(
+    session: Session,
+    days: Collection[tuple[str, date]],
+    policy: Policy,
+    created: Iterable[NewEntry] = (),
+) -> None:
     """Apply the per-rule and per-person daily caps to every entry of these person-days.
 
     Entries of a day are capped in the order they happened (then by activity and rule), so
-    the result does not depend on the order statements arrived in.
+    the result does not depend on the order statements arrived in. ``created`` are entries
+    about to be inserted: they are settled together with the stored ones.
     """
     if not days:
         return
-    entries = session.scalars(
-        select(CreditEntry).where(tuple_(CreditEntry.nip, CreditEntry.local_date).in_(list(days)))
-    ).all()
-    by_day: dict[tuple[str, date], list[CreditEntry]] = defaultdict(list)
+    entries: list[CreditEntry | NewEntry] = list(
+        session.scalars(
+            select(CreditEntry).where(
+                tuple_(CreditEntry.nip, CreditEntry.local_date).in_(list(days))
+            )
+        )
+    )
+    entries += [entry for entry in created if entry.nip]
+    by_day: dict[tuple[str, date], list[CreditEntry | NewEntry]] = defaultdict(list)
     for entry in entries:
         if entry.nip:
             by_day[(entry.nip, entry.local_date)].append(entry)
@@ -321,7 +392,7 @@ def settle_days(session: Session, days: Collection[tuple[str, date]], policy: Po
     session.flush()
 
 
-def _settle_day(entries: list[CreditEntry], policy: Policy) -> None:
+def _settle_day(entries: list[CreditEntry | NewEntry], policy: Policy) -> None:
     day_left = policy.daily_cap_jp
     rule_left: dict[str, Decimal] = {}
     for entry in sorted(entries, key=lambda e: (e.occurred_at, e.activity_id, e.rule_id)):

@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy import Table, text
 from sqlalchemy.exc import IntegrityError
@@ -44,9 +45,17 @@ def copy_rows(
     names = ", ".join(f'"{name}"' for name in columns)
     command = f'COPY "{table.name}" ({names}) FROM STDIN'  # names from our own metadata
     try:
+        converted = _columns_to_convert(rows)
         with driver_connection.cursor() as cursor, cursor.copy(command) as copy:
-            for row in rows:
-                copy.write_row([_as_stored(value) for value in row])
+            if not converted:
+                for row in rows:
+                    copy.write_row(row)
+            else:
+                for row in rows:
+                    values = list(row)
+                    for position in converted:
+                        values[position] = _as_stored(values[position])
+                    copy.write_row(values)
     except psycopg.errors.IntegrityError as error:
         # Callers retry on SQLAlchemy's IntegrityError (a concurrent insert of the same id);
         # the raw driver call must raise the same.
@@ -54,10 +63,25 @@ def copy_rows(
 
 
 def _as_stored(value: Any) -> Any:
-    """COPY bypasses column types: aware datetimes go in as naive UTC, as UTCDateTime stores."""
+    """COPY bypasses column types: do what the column types would.
+
+    Aware datetimes go in as naive UTC (as UTCDateTime stores them) and lists or mappings
+    as JSON text (as the JSON type stores them).
+    """
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, (list, dict)):
+        return orjson.dumps(value).decode()
     return value
+
+
+def _columns_to_convert(rows: Sequence[Sequence[Any]]) -> list[int]:
+    """Positions whose values need :func:`_as_stored` (judged on every row, cheaply)."""
+    return [
+        position
+        for position in range(len(rows[0]))
+        if any(isinstance(row[position], (datetime, list, dict)) for row in rows)
+    ]
 
 
 def insert_rows(
