@@ -13,6 +13,7 @@ import json
 import random
 import re
 import tempfile
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -85,7 +86,7 @@ def _set_up(ctx: Context, rng: random.Random) -> tuple[int, list[str]]:
     spawned = ctx.spawned
     template = spawned.server_dir / "lms_bridge" / "programs" / "templates" / f"{PROGRAM}.yaml"
     spawned.run_cli("programs", "import", str(template))
-    number = rng.randint(1, 1_000_000)
+    number = int(time.time()) % 1_000_000  # a fresh cohort on every run, even on one database
     created = spawned.run_cli(
         "cohorts",
         "create",

@@ -9,7 +9,7 @@ from lms_bridge.access.api_scopes import CREDIT_READ
 from lms_bridge.programs import (
     CohortNotFound,
     EnrollmentNotFound,
-    read_cohort_progress,
+    read_cohort_progress_json,
     read_participant_progress,
 )
 
@@ -38,9 +38,13 @@ bp.blueprint.register_error_handler(EnrollmentNotFound, _not_found)
 )
 @bp.response(200)
 @bp.alt_response(404, description="Angkatan tidak ditemukan (unknown cohort)")
-def cohort_progress(cohort_id: int) -> dict[str, object]:
-    """Every participant's module states, JP done/required per mode, completed and passed."""
-    return read_cohort_progress(cohort_id)
+def cohort_progress(cohort_id: int) -> Response:
+    """Every participant's module states, JP done/required per mode, completed and passed.
+
+    The service hands back the encoded matrix (reused while the cohort is unchanged): a
+    300-participant matrix is ~300 kB of JSON, too much to rebuild on every reload.
+    """
+    return Response(read_cohort_progress_json(cohort_id), mimetype="application/json")
 
 
 @bp.route(

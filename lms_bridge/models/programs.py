@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import BigId, UTCDateTime, db
+from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
 JP = Numeric(9, 2)
@@ -36,7 +36,7 @@ SCORE = Numeric(6, 2)
 """Scores on 0 to 100 with two decimals."""
 
 
-class Program(db.Model):  # type: ignore[name-defined,misc]
+class Program(Base):
     """One version of a program template (Latsar CPNS, PKP, …) as imported."""
 
     __tablename__ = "programs"
@@ -56,7 +56,7 @@ class Program(db.Model):  # type: ignore[name-defined,misc]
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ProgramModule(db.Model):  # type: ignore[name-defined,misc]
+class ProgramModule(Base):
     """A module of a program version: its activity, mode, nominal JP and completion rule."""
 
     __tablename__ = "program_modules"
@@ -81,7 +81,7 @@ class ProgramModule(db.Model):  # type: ignore[name-defined,misc]
     """Share of the final score (0 = not scored)."""
 
 
-class Cohort(db.Model):  # type: ignore[name-defined,misc]
+class Cohort(Base):
     """An angkatan: one run of one program version."""
 
     __tablename__ = "cohorts"
@@ -97,9 +97,12 @@ class Cohort(db.Model):  # type: ignore[name-defined,misc]
     organiser: Mapped[str] = mapped_column(String(200))
     activity_id: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    progress_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Raised in every transaction that changes this cohort's matrix (new participants,
+    module states), so a reader can tell a cached matrix is still current."""
 
 
-class Enrollment(db.Model):  # type: ignore[name-defined,misc]
+class Enrollment(Base):
     """A participant (by NIP) in a cohort, with the derived program state."""
 
     __tablename__ = "enrollments"
@@ -121,7 +124,7 @@ class Enrollment(db.Model):  # type: ignore[name-defined,misc]
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ProgressEvidence(db.Model):  # type: ignore[name-defined,misc]
+class ProgressEvidence(Base):
     """A statement that touched a module of an enrollment (what the state is derived from)."""
 
     __tablename__ = "progress_evidence"
@@ -145,7 +148,7 @@ class ProgressEvidence(db.Model):  # type: ignore[name-defined,misc]
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class ModuleProgress(db.Model):  # type: ignore[name-defined,misc]
+class ModuleProgress(Base):
     """The state of one module for one enrollment, derived from its non-voided evidence."""
 
     __tablename__ = "module_progress"
@@ -161,7 +164,7 @@ class ModuleProgress(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class WebhookSubscription(db.Model):  # type: ignore[name-defined,misc]
+class WebhookSubscription(Base):
     """Where progress events are posted; the signing secret is kept Fernet-encrypted."""
 
     __tablename__ = "webhook_subscriptions"
@@ -175,7 +178,7 @@ class WebhookSubscription(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class OutboxEvent(db.Model):  # type: ignore[name-defined,misc]
+class OutboxEvent(Base):
     """A progress transition, written in the transaction that caused it (once: ``dedupe_key``)."""
 
     __tablename__ = "outbox_events"
@@ -191,7 +194,7 @@ class OutboxEvent(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class WebhookDelivery(db.Model):  # type: ignore[name-defined,misc]
+class WebhookDelivery(Base):
     """One event to one subscription: what the ``deliver`` worker claims, sends and retries."""
 
     __tablename__ = "webhook_deliveries"

@@ -34,6 +34,7 @@ from lms_bridge.programs.overview import (
     cohort_progress,
     participant_progress,
     read_cohort_progress,
+    read_cohort_progress_json,
     read_participant_progress,
 )
 from lms_bridge.programs.template import (
@@ -75,6 +76,7 @@ __all__ = [
     "participant_progress",
     "program_modules",
     "read_cohort_progress",
+    "read_cohort_progress_json",
     "read_participant_progress",
     "shipped_templates",
     "signature",

@@ -21,6 +21,7 @@ from lms_bridge.people.nip import InvalidNip, parse_nip
 from lms_bridge.people.records import RowProblem, read_rows
 from lms_bridge.programs.catalog import find_program
 from lms_bridge.programs.errors import CohortInvalid, CohortNotFound, EnrollmentRejected
+from lms_bridge.programs.progress import bump_progress_version
 
 PARTICIPANT_COLUMNS = ("nip", "name", "registration")
 
@@ -65,6 +66,7 @@ def create_cohort(
         organiser=organiser,
         activity_id=f"{program.activity_base}/angkatan/{year}-{number}",
         created_at=utcnow(),
+        progress_version=0,
     )
     session.add(cohort)
     session.flush()
@@ -173,6 +175,8 @@ def enroll_participants(
     ]
     session.add_all(new)
     session.flush()
+    if new:
+        bump_progress_version(session, [cohort_id])
     return EnrollmentImport(created=len(new), unchanged=len(wanted) - len(new))
 
 

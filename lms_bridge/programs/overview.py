@@ -7,9 +7,13 @@ cohort costs the same number of round trips as that of a 3-person one.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,9 +72,9 @@ def _progress(
     rules = [module_rule(module) for module in modules]
     code_of = {module.id: module.module_code for module in modules}
     # Plain rows, not ORM objects: the matrix reads thousands of cells and changes none.
-    query = select(
-        Enrollment.id, Enrollment.nip, Enrollment.name, Enrollment.registration
-    ).where(Enrollment.cohort_id == cohort_id)
+    query = select(Enrollment.id, Enrollment.nip, Enrollment.name, Enrollment.registration).where(
+        Enrollment.cohort_id == cohort_id
+    )
     states_query = (
         select(
             ModuleProgress.enrollment_id,
@@ -192,6 +196,44 @@ def read_cohort_progress(cohort_id: int) -> dict[str, object]:
     """The cohort matrix as JSON, in its own read-only unit of work (for the API)."""
     with unit_of_work(writes=False) as session:
         return as_json(cohort_progress(session, cohort_id))
+
+
+CACHED_COHORTS = 64
+_encoded: OrderedDict[tuple[str, int, datetime, int], bytes] = OrderedDict()
+_encoded_lock = threading.Lock()
+
+
+def read_cohort_progress_json(cohort_id: int) -> bytes:
+    """The cohort matrix encoded as JSON, reused while the cohort's progress is unchanged.
+
+    Dashboards reload a matrix far more often than it changes. Every transaction that
+    changes it raises ``cohorts.progress_version`` (under the cohort's row lock, so versions
+    follow commit order); a matrix encoded at version V is served again until the version
+    moves. The key also holds the database and the cohort's creation time, so a recreated
+    cohort that reuses an id is never served another's matrix. Costs one primary-key read
+    when current; per process, at most :data:`CACHED_COHORTS` cohorts.
+    """
+    with unit_of_work(writes=False) as session:
+        cohort = get_cohort(session, cohort_id)
+        key = (
+            session.get_bind().engine.url.render_as_string(hide_password=True),
+            cohort.id,
+            cohort.created_at,
+            cohort.progress_version,
+        )
+        with _encoded_lock:
+            cached = _encoded.get(key)
+            if cached is not None:
+                _encoded.move_to_end(key)
+                return cached
+        encoded = orjson.dumps(as_json(cohort_progress(session, cohort_id)))
+    with _encoded_lock:
+        for stale in [k for k in _encoded if k[:3] == key[:3]]:
+            del _encoded[stale]
+        _encoded[key] = encoded
+        while len(_encoded) > CACHED_COHORTS:
+            _encoded.popitem(last=False)
+    return encoded
 
 
 def read_participant_progress(cohort_id: int, nip: str) -> dict[str, object]:

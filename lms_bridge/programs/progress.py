@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
-from lms_bridge.db import utcnow
+from lms_bridge.db import table_of, utcnow
 from lms_bridge.lrs.bulk import insert_rows
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.lrs.store import StoredStatement, format_timestamp, store_batch
@@ -133,7 +133,7 @@ def record_progress(
         rows = _evidence_rows(
             session, new, keys_of, modules, nip_home_pages=nip_home_pages, time_zone=time_zone
         )
-        insert_rows(session, ProgressEvidence.__table__, EVIDENCE_COLUMNS, rows)
+        insert_rows(session, table_of(ProgressEvidence), EVIDENCE_COLUMNS, rows)
         update_.evidence = len(rows)
         touched |= {row[0] for row in rows}
     if voided_targets:
@@ -362,7 +362,18 @@ def _rederive(session: Session, enrollment_ids: set[int], client: AuthenticatedC
         enrollment.passed = program_state.passed
         enrollment.final_score = program_state.final_score
     session.flush()
+    bump_progress_version(session, cohorts)
     return _queue_events(session, events, programs, client, now)
+
+
+def bump_progress_version(session: Session, cohort_ids: Collection[int]) -> None:
+    """Mark the cohorts' matrices changed (one UPDATE each, in id order: no deadlocks)."""
+    for cohort_id in sorted(cohort_ids):
+        session.execute(
+            update(Cohort)
+            .where(Cohort.id == cohort_id)
+            .values(progress_version=Cohort.progress_version + 1)
+        )
 
 
 def _store_state(

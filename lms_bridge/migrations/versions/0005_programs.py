@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("organiser", sa.String(length=200), nullable=False),
         sa.Column("activity_id", sa.Text(), nullable=False),
         sa.Column("created_at", lms_bridge.db.UTCDateTime(), nullable=False),
+        sa.Column("progress_version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["program_id"], ["programs.id"], name=op.f("fk_cohorts_program_id_programs")
         ),

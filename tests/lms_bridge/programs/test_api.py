@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from lms_bridge.access import create_client
+from lms_bridge.db import unit_of_work
+from lms_bridge.programs import enroll_participants
 from tests.conftest import XAPIClient, basic_auth
 from tests.lms_bridge.programs.builders import latsar_cohort, nips, passing_statements
 
@@ -53,3 +55,20 @@ def test_a_client_without_the_scope_is_refused(app_context: Flask) -> None:
         headers={"Authorization": basic_auth(writer.key, writer.secret)},
     )
     assert response.status_code == 403
+
+
+def test_a_reloaded_matrix_shows_what_changed_since_the_last_load(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    first, second = nips(2)
+    cohort_id, _ = latsar_cohort([first])
+    path = f"/api/v1/cohorts/{cohort_id}/progress"
+    before = xapi.client.get(path, headers=xapi.headers()).get_json()
+    assert xapi.client.get(path, headers=xapi.headers()).get_json() == before
+    assert xapi.post_statements(passing_statements(first)).status_code == 200
+    after = xapi.client.get(path, headers=xapi.headers()).get_json()
+    assert after["participants"][0]["passed"]
+    with unit_of_work() as session:
+        enroll_participants(session, cohort_id, [{"nip": second}])
+    enrolled = xapi.client.get(path, headers=xapi.headers()).get_json()
+    assert {row["nip"] for row in enrolled["participants"]} == {first, second}

@@ -137,3 +137,16 @@ def test_two_workers_never_send_one_event_twice(xapi: XAPIClient, app_context: F
     ids = receiver.delivery_ids()
     assert len(ids) == total
     assert len(set(ids)) == total
+
+
+def test_webhooks_add_prints_the_secret_once_and_needs_one_scope(app_context: Flask) -> None:
+    runner = app_context.test_cli_runner()
+    added = runner.invoke(args=["webhooks", "add", "--url", "https://lms.example.go.id/h", "--all"])
+    assert added.exit_code == 0, added.output
+    secret = added.output.split("signing secret): ")[1].split()[0]
+    assert secret.startswith("whsec_")
+    listed = runner.invoke(args=["webhooks", "list"])
+    assert "https://lms.example.go.id/h" in listed.output
+    assert secret not in listed.output
+    neither = runner.invoke(args=["webhooks", "add", "--url", "https://lms.example.go.id/h"])
+    assert neither.exit_code != 0

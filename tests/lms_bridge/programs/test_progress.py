@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import random
+import threading
 from decimal import Decimal
 from typing import Any
 
 from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.models import CreditEntry, ProgressEvidence
+from lms_bridge.models import CreditEntry, OutboxEvent, ProgressEvidence
 from lms_bridge.programs import cohort_progress, participant_progress
-from lms_bridge.programs.derive import Evidence, ModuleRule, derive_module
+from lms_bridge.programs.derive import (
+    Evidence,
+    ModuleRule,
+    ProgramState,
+    derive_module,
+    derive_program,
+)
 from tests.conftest import XAPIClient, count_rows
 from tests.lms_bridge.programs.builders import (
     ATTENDED,
@@ -58,6 +65,62 @@ def test_module_state_ignores_order_and_repetition(
     shuffled = evidence + evidence[: len(evidence) // 2]
     rng.shuffle(shuffled)
     assert derive_module(RULE, shuffled) == derive_module(RULE, evidence)
+
+
+RULES = [
+    RULE,
+    ModuleRule(
+        2, "klasikal", "classical", Decimal(54), True, frozenset({ATTENDED}), None, Decimal(30)
+    ),
+    ModuleRule(
+        3, "habituasi", "workplace", Decimal(203), True, frozenset({COMPLETED}), None, Decimal(0)
+    ),
+    ModuleRule(
+        4, "pilihan", "distance", Decimal(6), False, frozenset({ATTENDED}), None, Decimal(0)
+    ),
+]
+PROGRAM_EVIDENCE = st.lists(
+    st.tuples(
+        st.sampled_from([rule.id for rule in RULES]),
+        st.builds(
+            Evidence,
+            verb_id=st.sampled_from([COMPLETED, PASSED, FAILED, ATTENDED]),
+            score=st.none() | st.decimals(min_value=0, max_value=100, places=2),
+            success=st.none() | st.booleans(),
+            completion=st.none() | st.booleans(),
+        ),
+    ),
+    max_size=12,
+)
+
+
+def _program(evidence: list[tuple[int, Evidence]]) -> ProgramState:
+    states = {
+        rule.id: derive_module(rule, [item for rule_id, item in evidence if rule_id == rule.id])
+        for rule in RULES
+    }
+    return derive_program(RULES, states, Decimal(70))
+
+
+@given(PROGRAM_EVIDENCE, st.randoms(use_true_random=False))
+def test_program_state_ignores_order_and_repetition(
+    evidence: list[tuple[int, Evidence]], rng: random.Random
+) -> None:
+    shuffled = evidence * 2
+    rng.shuffle(shuffled)
+    assert _program(shuffled) == _program(evidence)
+
+
+@given(PROGRAM_EVIDENCE)
+def test_removing_evidence_never_adds_jp_or_completion(
+    evidence: list[tuple[int, Evidence]],
+) -> None:
+    """Why voiding takes progress back and never forward: satisfaction grows with evidence."""
+    whole = _program(evidence)
+    for position in range(len(evidence)):
+        less = _program(evidence[:position] + evidence[position + 1 :])
+        assert all(less.jp_done[mode] <= whole.jp_done[mode] for mode in whole.jp_done)
+        assert whole.completed or not less.completed
 
 
 def _states(progress: Any, nip: str) -> dict[str, str]:
@@ -212,3 +275,39 @@ def test_a_classical_module_earns_its_nominal_jp_once_in_the_ledger(
     assert len(entries) == 1
     assert entries[0].jp_raw == Decimal(54)
     assert entries[0].nip == nip
+
+
+def test_concurrent_batches_about_one_participant_derive_from_all_their_evidence(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    [nip] = nips(1)
+    cohort_id, _ = latsar_cohort([nip])
+    statements = passing_statements(nip)
+    start = threading.Barrier(len(statements))
+    statuses: list[int] = []
+    db.session.remove()
+
+    def post(statement: dict[str, Any]) -> None:
+        with app_context.app_context():
+            start.wait()
+            statuses.append(xapi.post_statements([statement]).status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=post, args=(s,)) for s in statements]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * len(statements)
+    with unit_of_work(writes=False) as session:
+        [row] = participant_progress(session, cohort_id, nip).participants
+    assert row.completed
+    assert row.passed
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.event_type == "program.passed")
+        )
+        == 1
+    )
