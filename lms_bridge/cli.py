@@ -11,7 +11,13 @@ from alembic.config import Config
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from lms_bridge.access import ClientError, create_client, list_clients, revoke_client
+from lms_bridge.access import (
+    ClientError,
+    create_client,
+    list_clients,
+    reset_client,
+    revoke_client,
+)
 from lms_bridge.access.clients import KNOWN_SCOPES
 from lms_bridge.credit import (
     current_policy,
@@ -23,7 +29,6 @@ from lms_bridge.credit.explain import as_markdown, explain, statements_in
 from lms_bridge.credit.policy import PolicyError, load_policy
 from lms_bridge.credit.recompute import count_statements, recompute_credit
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.models import Client
 from lms_bridge.people import (
     MappingImportRejected,
     PeopleImportRejected,
@@ -143,9 +148,7 @@ def clients_demo(url: str) -> None:
     Secrets are stored hashed, so the only way to show working demo credentials on every
     start is to issue new ones; the previous demo secret stops working.
     """
-    with unit_of_work() as session:
-        session.query(Client).filter(Client.key == DEMO_CLIENT_NAME).delete()
-    created = create_client(DEMO_CLIENT_NAME, key=DEMO_CLIENT_NAME, scopes=[xapi_scopes.ALL])
+    created = reset_client(DEMO_CLIENT_NAME, key=DEMO_CLIENT_NAME, scopes=[xapi_scopes.ALL])
     click.echo("")
     click.echo(f"  xAPI endpoint: {url}")
     click.echo(f"  demo client:   key {created.key}  secret {created.secret}  (scope: all)")

@@ -7,6 +7,7 @@ from lms_bridge.access.clients import (
     authenticate_client,
     create_client,
     list_clients,
+    reset_client,
     revoke_client,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "authenticate_client",
     "create_client",
     "list_clients",
+    "reset_client",
     "revoke_client",
 ]

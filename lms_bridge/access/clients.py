@@ -27,7 +27,7 @@ from xapi.identifiers import agent_key
 
 VERIFIED_TTL_SECONDS = 300.0
 _PROCESS_KEY = secrets.token_bytes(32)
-_verified: dict[tuple[str, bytes], float] = {}
+_verified: dict[tuple[str, str, bytes], float] = {}
 _verified_lock = threading.Lock()
 
 KNOWN_SCOPES = xapi_scopes.KNOWN | api_scopes.KNOWN
@@ -109,6 +109,28 @@ def create_client(
     return CreatedClient(client_id, name.strip(), key, secret, chosen_scopes)
 
 
+def reset_client(name: str, *, key: str, scopes: tuple[str, ...] | list[str]) -> CreatedClient:
+    """A fresh secret (and these scopes) for ``key``, creating the client if it is missing.
+
+    The row keeps its id, so statements already stored under it keep their client and a
+    server that cached the row stays consistent (it only refuses the new secret until its
+    cache expires).
+    """
+    with unit_of_work() as session:
+        client = session.scalar(select(Client).where(Client.key == key))
+        if client is not None:
+            secret = secrets.token_urlsafe(30)
+            client.secret_hash = generate_password_hash(
+                secret, method=current_settings().secret_hash_method
+            )
+            client.scopes = list(scopes)
+            client.revoked_at = None
+            client_id = client.id
+    if client is None:
+        return create_client(name, key=key, scopes=scopes)
+    return CreatedClient(client_id, name, key, secret, tuple(scopes))
+
+
 def list_clients() -> list[Client]:
     """Every client, revoked ones included (they show their revocation time)."""
     return list(db.session.scalars(select(Client).order_by(Client.id)))
@@ -133,7 +155,9 @@ def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
     client = db.session.scalar(select(Client).where(Client.key == key))
     if client is None or client.revoked_at is not None:
         return None
-    cache_key = (key, _fingerprint(secret))
+    # Keyed by the stored hash too: once a secret is reset, what was verified against the
+    # old hash no longer counts, in every process.
+    cache_key = (key, client.secret_hash, _fingerprint(secret))
     now = time.monotonic()
     with _verified_lock:
         verified_at = _verified.get(cache_key)

@@ -76,12 +76,14 @@ def _as_stored(value: Any) -> Any:
 
 
 def _columns_to_convert(rows: Sequence[Sequence[Any]]) -> list[int]:
-    """Positions whose values need :func:`_as_stored` (judged on every row, cheaply)."""
-    return [
-        position
-        for position in range(len(rows[0]))
-        if any(isinstance(row[position], (datetime, list, dict)) for row in rows)
-    ]
+    """Positions whose values need :func:`_as_stored`, judged by each column's first value
+    that is not None (a column holds one type)."""
+    positions = []
+    for position in range(len(rows[0])):
+        sample = next((row[position] for row in rows if row[position] is not None), None)
+        if isinstance(sample, (datetime, list, dict)):
+            positions.append(position)
+    return positions
 
 
 def insert_rows(

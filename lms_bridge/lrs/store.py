@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
@@ -99,13 +99,7 @@ def store_batch(
     """
     attachments = attachments or {}
     ids = _assign_ids(statements)
-    existing: dict[str, str] = dict(
-        session.execute(
-            select(Statement.statement_id, Statement.payload).where(
-                Statement.statement_id.in_(set(ids))
-            )
-        ).all()
-    )
+    existing, voided_earlier = _known(session, set(ids))
     for statement_id, statement in zip(ids, statements, strict=True):
         payload = existing.get(statement_id)
         if payload is not None and not statements_equivalent(orjson.loads(payload), statement):
@@ -141,7 +135,7 @@ def store_batch(
         return StoreResult(ids=ids)
 
     voided_targets = _check_voiding(session, new)
-    already_voided = _voided_on_arrival(session, [item.statement_id for item in new])
+    already_voided = voided_earlier & {item.statement_id for item in new}
     for item in new:
         item.voided = item.statement_id in already_voided
     _insert_statements(session, new, client, stored, already_voided)
@@ -181,16 +175,27 @@ def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
     return set(targets)
 
 
-def _voided_on_arrival(session: Session, statement_ids: list[str]) -> set[str]:
-    """Statements whose voiding statement arrived first are stored already voided."""
-    return set(
-        session.scalars(
-            select(Statement.target_statement_id).where(
-                Statement.target_statement_id.in_(statement_ids),
-                Statement.verb_key == index_key(VOIDED_VERB),
-            )
-        )
+def _known(session: Session, ids: set[str]) -> tuple[dict[str, str], set[str]]:
+    """In one round trip: which ids are stored (with their payload), and which of them a
+    stored voiding statement targets (a statement whose voiding statement arrived first is
+    stored already voided)."""
+    stored = select(Statement.statement_id, Statement.payload, literal(False)).where(
+        Statement.statement_id.in_(ids)
     )
+    voided = select(Statement.target_statement_id, literal(""), literal(True)).where(
+        Statement.target_statement_id.in_(ids), Statement.verb_key == index_key(VOIDED_VERB)
+    )
+    existing: dict[str, str] = {}
+    voided_earlier: set[str] = set()
+    # SQLAlchemy types the rows of a UNION as Never; they are (id, payload, is_void_target).
+    rows: list[Any] = list(session.execute(union_all(stored, voided)))
+    for row in rows:
+        statement_id, payload, is_void_target = str(row[0]), str(row[1]), bool(row[2])
+        if is_void_target:
+            voided_earlier.add(statement_id)
+        else:
+            existing[statement_id] = payload
+    return existing, voided_earlier
 
 
 STATEMENT_COLUMNS = (
@@ -222,7 +227,8 @@ def _insert_statements(
 ) -> None:
     """Insert the statement rows and set each item's ``pk``."""
     table = table_of(Statement)
-    if is_postgresql(session):
+    streamed = is_postgresql(session)
+    if streamed:
         for item, pk in zip(new, reserve_ids(session, table, "pk", len(new)), strict=True):
             item.pk = pk
     rows = [
@@ -246,7 +252,7 @@ def _insert_statements(
         )
         for item in new
     ]
-    if is_postgresql(session):
+    if streamed:
         copy_rows(session, table, STATEMENT_COLUMNS, rows)
         return
     returned = session.execute(

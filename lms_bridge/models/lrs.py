@@ -79,26 +79,22 @@ class StatementAgent(Base):
     """An agent a statement mentions outside actor and object (for ``related_agents``)."""
 
     __tablename__ = "statement_agents"
-    __table_args__ = (Index("ix_statement_agents_key_pk", "agent_key", "statement_pk"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The lookup index is the primary key: one B-tree per row, not two (a row per key).
+    agent_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10), primary_key=True)
     statement_pk: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
+        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE"), primary_key=True
     )
-    agent_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
 
 
 class StatementActivity(Base):
     """An activity a statement mentions outside its object (for ``related_activities``)."""
 
     __tablename__ = "statement_activities"
-    __table_args__ = (Index("ix_statement_activities_key_pk", "activity_key", "statement_pk"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The lookup index is the primary key: one B-tree per row, not two (a row per key).
+    activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10), primary_key=True)
     statement_pk: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
+        BigInteger, ForeignKey("statements.pk", ondelete="CASCADE"), primary_key=True
     )
-    activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
 
 
 class AttachmentContent(Base):

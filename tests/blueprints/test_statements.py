@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lms_bridge.access import create_client, revoke_client
+from lms_bridge.access import create_client, reset_client, revoke_client
 from lms_bridge.models import Statement, StatementActivity, StatementAgent
 from tests.conftest import XAPIClient, basic_auth, count_rows
 from tests.statements import COMPLETED, agent, statement, voiding
@@ -460,3 +460,10 @@ def test_single_context_activity_is_returned_as_an_array_and_a_resend_is_identic
     ]
     assert xapi.post_statements(sent).status_code == 200
     assert count_rows(Statement) == 1
+
+
+def test_a_reset_secret_stops_the_old_one_at_once(xapi: XAPIClient) -> None:
+    assert xapi.get().status_code == 200  # the old secret is verified and remembered
+    reset = reset_client("Moodle BPSDM test", key="moodle-test", scopes=["all"])
+    assert xapi.get().status_code == 401
+    assert XAPIClient(xapi.client, reset.key, reset.secret).get().status_code == 200

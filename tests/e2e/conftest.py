@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 import socket
 import subprocess
 import sys
@@ -86,5 +87,8 @@ def live_server(app: Flask, gunicorn_server: str) -> LiveServer:
     """The running server over an empty database, with a fresh LMS client."""
     with app.app_context():
         empty_all_tables()
-        created = create_client("e2e LMS", key="e2e-lms", secret="e2e-secret", scopes=["all"])
+        # A fresh key per test: server processes cache client rows by key for a few seconds.
+        created = create_client(
+            "e2e LMS", key=f"e2e-{uuid.uuid4().hex[:12]}", secret="e2e-secret", scopes=["all"]
+        )
     return LiveServer(gunicorn_server, created.key, created.secret)

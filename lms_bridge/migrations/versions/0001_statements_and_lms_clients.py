@@ -103,40 +103,30 @@ def upgrade() -> None:
 
     op.create_table(
         "statement_activities",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("statement_pk", sa.BigInteger(), nullable=False),
         sa.Column("activity_key", sa.String(length=310), nullable=False),
+        sa.Column("statement_pk", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["statement_pk"],
             ["statements.pk"],
             name=op.f("fk_statement_activities_statement_pk_statements"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_statement_activities")),
+        sa.PrimaryKeyConstraint(
+            "activity_key", "statement_pk", name=op.f("pk_statement_activities")
+        ),
     )
-    with op.batch_alter_table("statement_activities", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_statement_activities_key_pk", ["activity_key", "statement_pk"], unique=False
-        )
-
     op.create_table(
         "statement_agents",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("statement_pk", sa.BigInteger(), nullable=False),
         sa.Column("agent_key", sa.String(length=310), nullable=False),
+        sa.Column("statement_pk", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["statement_pk"],
             ["statements.pk"],
             name=op.f("fk_statement_agents_statement_pk_statements"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_statement_agents")),
+        sa.PrimaryKeyConstraint("agent_key", "statement_pk", name=op.f("pk_statement_agents")),
     )
-    with op.batch_alter_table("statement_agents", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_statement_agents_key_pk", ["agent_key", "statement_pk"], unique=False
-        )
-
     op.create_table(
         "statement_attachments",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -169,13 +159,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_statement_attachments_statement_pk")
 
     op.drop_table("statement_attachments")
-    with op.batch_alter_table("statement_agents", schema=None) as batch_op:
-        batch_op.drop_index("ix_statement_agents_key_pk")
-
     op.drop_table("statement_agents")
-    with op.batch_alter_table("statement_activities", schema=None) as batch_op:
-        batch_op.drop_index("ix_statement_activities_key_pk")
-
     op.drop_table("statement_activities")
     with op.batch_alter_table("statements", schema=None) as batch_op:
         batch_op.drop_index("ix_statements_verb_key_stored")
