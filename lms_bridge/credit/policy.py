@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lms_bridge.data_files import DataFileError, load_yaml_mapping
 from xapi.fields import is_iri
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[1] / "policies" / "jp-policy.yaml"
@@ -28,13 +28,8 @@ Method = Literal["fixed", "duration", "nominal"]
 NoDuration = Literal["nominal", "fixed", "review", "none"]
 
 
-class PolicyError(ValueError):
+class PolicyError(DataFileError):
     """The policy file cannot be used; ``problems`` lists each offending path and reason."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -218,18 +213,6 @@ class PolicySchema(Schema):
     catalogue = fields.List(fields.Nested(CatalogueSchema), load_default=list)
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    if isinstance(messages, dict):
-        problems: list[str] = []
-        for key, value in messages.items():
-            step = f"[{key}]" if isinstance(key, int) else (f".{key}" if prefix else str(key))
-            problems += _flatten(value, prefix + step)
-        return problems
-    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return [f"{prefix}: {item}" for item in messages]
-    return [f"{prefix}: {messages}"]
-
-
 def _glob(pattern: str) -> re.Pattern[str]:
     """Shell-style patterns (``https://lms.example.id/mod/*``) are what agencies can edit."""
     return re.compile(translate(pattern))
@@ -295,17 +278,7 @@ def _build(data: dict[str, Any], source: str) -> Policy:
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
     """Validate a policy given as YAML text."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PolicyError(source, [f"not valid YAML: {error}"]) from error
-    if not isinstance(raw, dict):
-        raise PolicyError(source, ["the file must be a mapping of policy settings"])
-    try:
-        data = PolicySchema().load(raw)
-    except ValidationError as error:
-        raise PolicyError(source, _flatten(error.messages)) from error
-    return _build(data, source)
+    return _build(load_yaml_mapping(text, source, PolicySchema(), PolicyError), source)
 
 
 def load_policy(path: Path | str | None = None) -> Policy:

@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lms_bridge.data_files import DataFileError, load_yaml_mapping
 from xapi.fields import is_iri
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -28,13 +28,8 @@ DEFAULT_VERBS = (
 )
 
 
-class TemplateError(ValueError):
+class TemplateError(DataFileError):
     """A template file that cannot be used, with every problem found (path: reason)."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        super().__init__(f"{source}: " + "; ".join(problems))
-        self.source = source
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -132,18 +127,6 @@ class TemplateSchema(Schema):
     )
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    if isinstance(messages, dict):
-        problems: list[str] = []
-        for key, value in messages.items():
-            step = f"[{key}]" if isinstance(key, int) else (f".{key}" if prefix else str(key))
-            problems += _flatten(value, prefix + step)
-        return problems
-    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return [f"{prefix}: {item}" for item in messages]
-    return [f"{prefix}: {messages}"]
-
-
 def _consistency(data: dict[str, Any]) -> list[str]:
     """Rules across fields: unique ids and activities, JP adding up to the declared total."""
     problems: list[str] = []
@@ -182,16 +165,7 @@ def _as_json(value: Any) -> Any:
 
 def parse_template(text: str, source: str = "template") -> ProgramTemplate:
     """Validate a template given as YAML text (raises :class:`TemplateError`)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise TemplateError(source, [f"bukan YAML yang sah (not valid YAML): {error}"]) from error
-    if not isinstance(raw, dict):
-        raise TemplateError(source, ["berkas harus berupa mapping (the file must be a mapping)"])
-    try:
-        data: dict[str, Any] = TemplateSchema().load(raw)
-    except ValidationError as error:
-        raise TemplateError(source, _flatten(error.messages)) from error
+    data = load_yaml_mapping(text, source, TemplateSchema(), TemplateError)
     problems = _consistency(data)
     if problems:
         raise TemplateError(source, problems)
