@@ -19,7 +19,12 @@ from lms_bridge.programs.catalog import import_program, list_programs
 from lms_bridge.programs.cohorts import create_cohort, enroll_participants, list_cohorts
 from lms_bridge.programs.delivery import deliver_once, delivery_status
 from lms_bridge.programs.errors import EnrollmentRejected, ProgramError
-from lms_bridge.programs.template import TemplateError, load_template
+from lms_bridge.programs.template import (
+    TEMPLATES_DIR,
+    TemplateError,
+    load_template,
+    shipped_templates,
+)
 from lms_bridge.programs.webhooks import add_subscription, list_subscriptions
 from lms_bridge.settings import current_settings
 
@@ -42,23 +47,42 @@ def programs_group() -> None:
     """Group for program commands."""
 
 
+def _template_file(name: str) -> Path:
+    """A path to a template file, or the name of a shipped one (``latsar-cpns``)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped = TEMPLATES_DIR / f"{name}.yaml"
+    if shipped.is_file():
+        return shipped
+    names = ", ".join(file.stem for file in shipped_templates())
+    raise click.ClickException(
+        f"{name}: bukan berkas atau templat bawaan (not a file or a shipped template: {names})"
+    )
+
+
 @programs_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("templates", nargs=-1, required=True)
 @with_appcontext
-def programs_import(file: Path) -> None:
-    """Import a template FILE.yaml as a program version (same content again: no change)."""
-    try:
-        template = load_template(file)
-        with unit_of_work() as session:
-            result = import_program(session, template)
-    except TemplateError as error:
-        for problem in error.problems:
-            click.echo(f"  - {problem}", err=True)
-        raise click.ClickException(f"templat tidak sah (invalid template): {file.name}") from error
-    except ProgramError as error:
-        raise click.ClickException(str(error)) from error
-    state = "dibuat (created)" if result.created else "sudah ada, tidak berubah (unchanged)"
-    click.echo(f"{result.code} versi {result.version}: {state}, id {result.program_id}")
+def programs_import(templates: tuple[str, ...]) -> None:
+    """Import each TEMPLATE (a FILE.yaml, or a shipped one by name: latsar-cpns, pkp, pka,
+    pkn-ii) as a program version; the same content again changes nothing."""
+    for name in templates:
+        file = _template_file(name)
+        try:
+            template = load_template(file)
+            with unit_of_work() as session:
+                result = import_program(session, template)
+        except TemplateError as error:
+            for problem in error.problems:
+                click.echo(f"  - {problem}", err=True)
+            raise click.ClickException(
+                f"templat tidak sah (invalid template): {file.name}"
+            ) from error
+        except ProgramError as error:
+            raise click.ClickException(str(error)) from error
+        state = "dibuat (created)" if result.created else "sudah ada, tidak berubah (unchanged)"
+        click.echo(f"{result.code} versi {result.version}: {state}, id {result.program_id}")
 
 
 @programs_group.command("list")

@@ -148,3 +148,17 @@ def test_programs_import_and_list_commands(app_context: Flask, tmp_path: Path) -
     refused = runner.invoke(args=["programs", "import", str(bad)])
     assert refused.exit_code != 0
     assert "modules[0].mode:" in refused.output
+
+
+def test_shipped_templates_import_by_name_and_a_second_import_changes_nothing(
+    app_context: Flask,
+) -> None:
+    runner = app_context.test_cli_runner()
+    first = runner.invoke(args=["programs", "import", "latsar-cpns", "pkp"])
+    assert first.exit_code == 0, first.output
+    assert "latsar-cpns versi 1: dibuat" in first.output
+    again = runner.invoke(args=["programs", "import", "latsar-cpns"])
+    assert "tidak berubah (unchanged)" in again.output
+    unknown = runner.invoke(args=["programs", "import", "latsar-pns"])
+    assert unknown.exit_code != 0
+    assert "latsar-cpns" in unknown.output  # the error lists the shipped names
