@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
-import uuid
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -92,3 +96,29 @@ def live_server(app: Flask, gunicorn_server: str) -> LiveServer:
             "e2e LMS", key=f"e2e-{uuid.uuid4().hex[:12]}", secret="e2e-secret", scopes=["all"]
         )
     return LiveServer(gunicorn_server, created.key, created.secret)
+
+
+def post_raw(server: LiveServer, body: bytes, results: list[int], start: threading.Barrier) -> None:
+    """POST statements over a fresh connection once every racer is ready; record the status.
+
+    For tests that race real clients against the server: each thread waits at ``start`` so
+    the requests arrive together.
+    """
+    url = urlsplit(server.endpoint)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
+    auth = base64.b64encode(f"{server.key}:{server.secret}".encode()).decode()
+    start.wait()
+    connection.request(
+        "POST",
+        url.path + "/statements",
+        body=body,
+        headers={
+            "Authorization": f"Basic {auth}",
+            "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    results.append(response.status)
+    connection.close()

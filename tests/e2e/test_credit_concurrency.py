@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import http.client
 import json
 import threading
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import select
 
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, post_raw
 from tests.lms_bridge.credit.builders import NIP_A, completion
 
 WRITERS = 8
-
-
-def _post(server: LiveServer, body: bytes, results: list[int], start: threading.Barrier) -> None:
-    url = urlsplit(server.endpoint)
-    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
-    auth = base64.b64encode(f"{server.key}:{server.secret}".encode()).decode()
-    start.wait()
-    connection.request(
-        "POST",
-        url.path + "/statements",
-        body=body,
-        headers={
-            "Authorization": f"Basic {auth}",
-            "X-Experience-API-Version": "1.0.3",
-            "Content-Type": "application/json",
-        },
-    )
-    response = connection.getresponse()
-    response.read()
-    results.append(response.status)
-    connection.close()
 
 
 def test_concurrent_completions_of_one_person_on_one_day_stay_under_the_daily_cap(
@@ -51,7 +27,8 @@ def test_concurrent_completions_of_one_person_on_one_day_stay_under_the_daily_ca
     results: list[int] = []
     start = threading.Barrier(WRITERS)
     threads = [
-        threading.Thread(target=_post, args=(live_server, body, results, start)) for body in bodies
+        threading.Thread(target=post_raw, args=(live_server, body, results, start))
+        for body in bodies
     ]
     for thread in threads:
         thread.start()

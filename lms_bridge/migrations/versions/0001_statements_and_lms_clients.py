@@ -82,13 +82,19 @@ def upgrade() -> None:
             "ix_statements_object_agent_key_stored",
             ["object_agent_key", "stored", "pk"],
             unique=False,
+            postgresql_where=sa.text("object_agent_key IS NOT NULL"),
+            sqlite_where=sa.text("object_agent_key IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_statements_registration_stored", ["registration", "stored", "pk"], unique=False
         )
         batch_op.create_index("ix_statements_stored_pk", ["stored", "pk"], unique=False)
         batch_op.create_index(
-            "ix_statements_target_statement_id", ["target_statement_id"], unique=False
+            "ix_statements_target_statement_id",
+            ["target_statement_id"],
+            unique=False,
+            postgresql_where=sa.text("target_statement_id IS NOT NULL"),
+            sqlite_where=sa.text("target_statement_id IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_statements_refs_stored",
