@@ -42,8 +42,10 @@ def record_statements(
                 result = store_batch(
                     session, statements, client=client, version=version, attachments=attachments
                 )
-                if current_settings().credit_enabled and (result.new or result.voided_targets):
-                    policy = current_policy()
+                if not (result.new or result.voided_targets):
+                    return result  # an identical resend: nothing new to credit or track
+                policy = current_policy()
+                if current_settings().credit_enabled:
                     credit_statements(
                         session,
                         [
@@ -56,16 +58,14 @@ def record_statements(
                         policy,
                         nominal_jp_lookup(policy),
                     )
-                if result.new or result.voided_targets:
-                    policy = current_policy()
-                    record_progress(
-                        session,
-                        result.new,
-                        result.voided_targets,
-                        nip_home_pages=policy.nip_home_pages,
-                        time_zone=policy.time_zone,
-                        client=client,
-                    )
+                record_progress(
+                    session,
+                    result.new,
+                    result.voided_targets,
+                    nip_home_pages=policy.nip_home_pages,
+                    time_zone=policy.time_zone,
+                    client=client,
+                )
                 return result
         except IntegrityError:
             if attempt == INTEGRITY_RETRIES - 1:

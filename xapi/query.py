@@ -17,7 +17,6 @@ import orjson
 from xapi.errors import BadRequest
 from xapi.fields import is_iri, is_uuid, parse_agent, parse_timestamp
 from xapi.identifiers import agent_key
-from xapi.versions import XAPIVersion
 
 Format = Literal["ids", "exact", "canonical"]
 FORMATS: tuple[Format, ...] = ("ids", "exact", "canonical")
@@ -116,7 +115,7 @@ def parse_agent_parameter(value: str, name: str = "agent") -> dict[str, Any]:
 
 
 def parse_statement_query(
-    params: Mapping[str, Sequence[str]], version: XAPIVersion
+    params: Mapping[str, Sequence[str]],
 ) -> SingleStatementQuery | StatementQuery:
     """Turn the query string into a typed query, or raise BadRequest naming the parameter."""
     values = _single_values(params)

@@ -194,7 +194,7 @@ def _stamp(response: Response, last_modified: Any) -> Response:
 def _get(xapi_request: XAPIRequest) -> Response:
     client = _client(xapi_request)
     own_only = _read_scope(client)
-    query = parse_statement_query(xapi_request.args, xapi_request.version)
+    query = parse_statement_query(xapi_request.args)
     accept_language = xapi_request.headers.get("Accept-Language")
     if isinstance(query, SingleStatementQuery):
         record = get_statement(query.statement_id, voided=query.voided, authority_key=own_only)
