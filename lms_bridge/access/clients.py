@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.access import api_scopes
 from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import Client
 from lms_bridge.settings import current_settings
 from xapi import scopes as xapi_scopes
@@ -150,27 +151,41 @@ def _fingerprint(secret: str) -> bytes:
     return hmac.new(_PROCESS_KEY, secret.encode(), hashlib.sha256).digest()
 
 
+CLIENT_BY_KEY = DriverQuery(
+    postgresql=(
+        "SELECT id, name, secret_hash, scopes, authority FROM clients "
+        "WHERE key = %(key)s AND revoked_at IS NULL"
+    ),
+    sqlite=(
+        "SELECT id, name, secret_hash, scopes, authority FROM clients "
+        "WHERE key = :key AND revoked_at IS NULL"
+    ),
+    json_columns=(3, 4),
+)
+"""Every xAPI request runs this: it goes straight to the driver (lms_bridge.driver)."""
+
+
 def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
     """The client these credentials belong to, or ``None`` when they are wrong or revoked."""
-    client = db.session.scalar(select(Client).where(Client.key == key))
-    if client is None or client.revoked_at is not None:
+    rows = driver_rows(db.session(), CLIENT_BY_KEY, {"key": key})
+    if not rows:
         return None
+    client_id, name, secret_hash, scopes, authority = rows[0]
     # Keyed by the stored hash too: once a secret is reset, what was verified against the
     # old hash no longer counts, in every process.
-    cache_key = (key, client.secret_hash, _fingerprint(secret))
+    cache_key = (key, secret_hash, _fingerprint(secret))
     now = time.monotonic()
     with _verified_lock:
         verified_at = _verified.get(cache_key)
     if verified_at is None or now - verified_at > VERIFIED_TTL_SECONDS:
-        if not check_password_hash(client.secret_hash, secret):
+        if not check_password_hash(secret_hash, secret):
             return None
         with _verified_lock:
             _verified[cache_key] = now
-    authority = dict(client.authority)
     return AuthenticatedClient(
-        id=client.id,
-        name=client.name,
-        scopes=frozenset(client.scopes),
-        authority=authority,
+        id=client_id,
+        name=name,
+        scopes=frozenset(scopes),
+        authority=dict(authority),
         authority_key=agent_key(authority) or "",
     )

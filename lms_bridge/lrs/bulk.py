@@ -27,11 +27,14 @@ def is_postgresql(session: Session) -> bool:
 
 def reserve_ids(session: Session, table: Table, column: str, count: int) -> list[int]:
     """``count`` fresh values of the table's identity sequence (PostgreSQL)."""
-    result = session.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :n)"),
-        {"table": table.name, "column": column, "n": count},
-    )
-    return [int(value) for (value,) in result]
+    driver_connection = session.connection().connection.driver_connection
+    assert driver_connection is not None
+    with driver_connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            (table.name, column, count),
+        )
+        return [int(value) for (value,) in cursor.fetchall()]
 
 
 def copy_rows(

@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, literal, select, union_all, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
+from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.bulk import copy_rows, insert_rows, is_postgresql, reserve_ids
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
 from lms_bridge.lrs.keys import index_key, optional_index_key
@@ -36,6 +37,8 @@ from xapi.formats import with_context_activity_arrays
 from xapi.identifiers import VOIDED_VERB, StatementIndex, index_statement
 from xapi.multipart import AttachmentPart
 from xapi.versions import VERSION_2, XAPIVersion
+
+VOIDED_VERB_KEY = index_key(VOIDED_VERB)
 
 
 @dataclass
@@ -163,7 +166,7 @@ def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
         session.scalars(
             select(Statement.statement_id).where(
                 Statement.statement_id.in_(set(targets)),
-                Statement.verb_key == index_key(VOIDED_VERB),
+                Statement.verb_key == VOIDED_VERB_KEY,
             )
         )
     )
@@ -175,22 +178,34 @@ def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
     return set(targets)
 
 
+KNOWN_IDS = DriverQuery(
+    postgresql=(
+        "SELECT statement_id, payload, false FROM statements "
+        "WHERE statement_id = ANY(%(ids)s) "
+        "UNION ALL SELECT target_statement_id, '', true FROM statements "
+        "WHERE target_statement_id = ANY(%(ids)s) AND verb_key = %(voided)s"
+    ),
+    # SQLite: CROSS JOIN keeps the ids as the outer loop, so each probes the unique index and
+    # the partial index of targets (an IN subquery lets the planner pick the verb index).
+    sqlite=(
+        "SELECT s.statement_id, s.payload, 0 FROM json_each(:ids) AS wanted "
+        "CROSS JOIN statements AS s WHERE s.statement_id = wanted.value "
+        "UNION ALL SELECT s.target_statement_id, '', 1 FROM json_each(:ids) AS wanted "
+        "CROSS JOIN statements AS s WHERE s.target_statement_id = wanted.value "
+        "AND s.target_statement_id IS NOT NULL AND s.verb_key = :voided"
+    ),
+)
+"""Which ids are stored (with their payload), and which a stored voiding statement targets."""
+
+
 def _known(session: Session, ids: set[str]) -> tuple[dict[str, str], set[str]]:
     """In one round trip: which ids are stored (with their payload), and which of them a
     stored voiding statement targets (a statement whose voiding statement arrived first is
     stored already voided)."""
-    stored = select(Statement.statement_id, Statement.payload, literal(False)).where(
-        Statement.statement_id.in_(ids)
-    )
-    voided = select(Statement.target_statement_id, literal(""), literal(True)).where(
-        Statement.target_statement_id.in_(ids), Statement.verb_key == index_key(VOIDED_VERB)
-    )
     existing: dict[str, str] = {}
     voided_earlier: set[str] = set()
-    # SQLAlchemy types the rows of a UNION as Never; they are (id, payload, is_void_target).
-    rows: list[Any] = list(session.execute(union_all(stored, voided)))
-    for row in rows:
-        statement_id, payload, is_void_target = str(row[0]), str(row[1]), bool(row[2])
+    rows = driver_rows(session, KNOWN_IDS, {"ids": sorted(ids), "voided": VOIDED_VERB_KEY})
+    for statement_id, payload, is_void_target in rows:
         if is_void_target:
             voided_earlier.add(statement_id)
         else:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
+from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.bulk import insert_rows
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.lrs.store import StoredStatement, format_timestamp, store_batch
@@ -96,6 +97,15 @@ def _activity_ids(statement: Mapping[str, Any]) -> Iterator[str]:
                 yield str(item["id"])
 
 
+MODULES_OF = DriverQuery(
+    postgresql="SELECT id FROM program_modules WHERE activity_key = ANY(%(keys)s)",
+    sqlite=(
+        "SELECT id FROM program_modules WHERE activity_key IN (SELECT value FROM json_each(:keys))"
+    ),
+)
+"""The program modules a batch's activities belong to; every statement POST asks."""
+
+
 @dataclass
 class ProgressUpdate:
     """What one batch changed: evidence rows and the events it queued."""
@@ -124,10 +134,13 @@ def record_progress(
             keys_of[position] = keys
     all_keys = set().union(*keys_of.values()) if keys_of else set()
     modules: list[ProgramModule] = []
-    for chunk in chunked(sorted(all_keys)):
-        modules += session.scalars(
-            select(ProgramModule).where(ProgramModule.activity_key.in_(chunk))
-        )
+    module_ids = (
+        [module_id for (module_id,) in driver_rows(session, MODULES_OF, {"keys": sorted(all_keys)})]
+        if all_keys
+        else []
+    )
+    for chunk in chunked(module_ids):  # most batches touch no module: one cheap read
+        modules += session.scalars(select(ProgramModule).where(ProgramModule.id.in_(chunk)))
     touched: set[int] = set()
     if modules:
         rows = _evidence_rows(

@@ -7,14 +7,16 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from lms_bridge.db import db, unit_of_work
+from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import CreditEntry, OutboxEvent, ProgressEvidence
-from lms_bridge.programs import cohort_progress, participant_progress
+from lms_bridge.programs import cohort_progress, participant_progress, progress
 from lms_bridge.programs.derive import (
     Evidence,
     ModuleRule,
@@ -236,7 +238,9 @@ def test_statements_outside_the_cohort_dates_do_not_count(
     assert row.modules["bela-negara"].status == "not_started"
 
 
-def test_a_batch_touching_no_module_costs_one_query(xapi: XAPIClient, app_context: Flask) -> None:
+def test_a_batch_touching_no_module_costs_one_query(
+    xapi: XAPIClient, app_context: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     latsar_cohort(nips(1))
     statement = module_statement("bela-negara", actor=siasn(nips(1)[0]), verb=VIEWED)
     statement["object"]["id"] = "https://lms.bpsdm.example.go.id/mod/page/view.php?id=1"
@@ -246,6 +250,11 @@ def test_a_batch_touching_no_module_costs_one_query(xapi: XAPIClient, app_contex
     def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         seen.append(sql)
 
+    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
+        seen.append(query.postgresql)  # hot-path reads bypass SQLAlchemy's events
+        return driver_rows(session, query, params)
+
+    monkeypatch.setattr(progress, "driver_rows", record_driver_query)
     with app_context.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
