@@ -36,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import or_, select
 
 from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.models.people import MAPPING_SOURCES
@@ -246,12 +247,23 @@ def import_actor_mappings(
     )
 
 
+MAPPED_ACTORS = DriverQuery(
+    postgresql="SELECT actor_key, nip FROM actor_mappings WHERE actor_key = ANY(%(keys)s)",
+    sqlite=(
+        "SELECT m.actor_key, m.nip FROM json_each(:keys) AS wanted "
+        "CROSS JOIN actor_mappings AS m WHERE m.actor_key = wanted.value"
+    ),
+)
+"""Mapped actors among these keys: every credited statement asks."""
+
+
 def resolve_actors(actor_keys: Collection[str], nip_home_pages: Collection[str]) -> dict[str, str]:
     """The NIP of each actor key that resolves (see the module docstring); others are absent.
 
     Runs on the statement ingestion hot path, inside the caller's transaction: one query for
-    the mappings and, when e-mail actors remain, one for the directory (more only beyond
-    :data:`~lms_bridge.people.records.IN_LIST_SIZE` distinct keys).
+    the mappings (on the driver: :mod:`lms_bridge.driver`) and, when e-mail actors remain, one
+    for the directory (more only beyond :data:`~lms_bridge.people.records.IN_LIST_SIZE`
+    distinct e-mail keys).
     """
     keys = set(actor_keys)
     if not keys:
@@ -261,15 +273,9 @@ def resolve_actors(actor_keys: Collection[str], nip_home_pages: Collection[str])
     keys_by_index: dict[str, list[str]] = {}
     for key in keys:
         keys_by_index.setdefault(index_key(key), []).append(key)
-    for chunk in chunked(list(keys_by_index)):
-        rows = db.session.execute(
-            select(ActorMapping.actor_key, ActorMapping.nip).where(
-                ActorMapping.actor_key.in_(chunk)
-            )
-        )
-        for stored_key, nip in rows:
-            for key in keys_by_index[stored_key]:
-                resolved[key] = nip
+    for stored_key, nip in driver_rows(db.session(), MAPPED_ACTORS, {"keys": list(keys_by_index)}):
+        for key in keys_by_index[stored_key]:
+            resolved[key] = nip
 
     home_pages = {canonical_home_page(home_page) for home_page in nip_home_pages}
     by_email: dict[str, list[str]] = {}
