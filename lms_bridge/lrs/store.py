@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
-from lms_bridge.lrs.bulk import copy_rows, insert_rows, is_postgresql, reserve_ids
+from lms_bridge.lrs.bulk import (
+    copy_rows,
+    insert_rows,
+    is_postgresql,
+    reserve_ids,
+    write_returning,
+)
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
 from lms_bridge.lrs.keys import index_key, optional_index_key
 from lms_bridge.models import (
@@ -141,8 +147,7 @@ def store_batch(
     already_voided = voided_earlier & {item.statement_id for item in new}
     for item in new:
         item.voided = item.statement_id in already_voided
-    _insert_statements(session, new, client, stored, already_voided)
-    _insert_index_rows(session, new)
+    _write_statements(session, new, client, stored, already_voided)
     _insert_attachments(session, new, attachments)
     if voided_targets:
         session.execute(
@@ -233,22 +238,34 @@ STATEMENT_COLUMNS = (
 )
 
 
-def _insert_statements(
+ONE_STATEMENT_WITH_INDEX_ROWS = (
+    "WITH stored AS (INSERT INTO statements (statement_id, stored, timestamp, version, "
+    "actor_key, verb_key, object_type, object_activity_key, object_agent_key, "
+    "target_statement_id, registration, authority_key, client_id, voided, payload) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING pk), "
+    "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
+    "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
+    "activities AS (INSERT INTO statement_activities (statement_pk, activity_key) "
+    "SELECT pk, unnest(CAST(%s AS text[])) FROM stored) "
+    "SELECT pk FROM stored"
+)
+"""PostgreSQL: a one-statement batch and its index rows in one round trip."""
+
+
+def _write_statements(
     session: Session,
     new: list[StoredStatement],
     client: AuthenticatedClient,
     stored: datetime,
     already_voided: set[str],
 ) -> None:
-    """Insert the statement rows and set each item's ``pk``."""
-    table = table_of(Statement)
-    streamed = is_postgresql(session)
-    if streamed:
-        for item, pk in zip(new, reserve_ids(session, table, "pk", len(new)), strict=True):
-            item.pk = pk
+    """Insert the statement rows and their index rows; set each item's ``pk``.
+
+    PostgreSQL streams a batch with COPY (keys reserved first) but writes a single statement
+    (most LMS plugins send one at a time) with one INSERT; SQLite inserts with RETURNING.
+    """
     rows = [
         (
-            item.pk,
             item.statement_id,
             stored,
             parse_timestamp(item.statement["timestamp"]),
@@ -267,15 +284,37 @@ def _insert_statements(
         )
         for item in new
     ]
-    if streamed:
-        copy_rows(session, table, STATEMENT_COLUMNS, rows)
-        return
-    returned = session.execute(
-        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
-        [dict(zip(STATEMENT_COLUMNS[1:], row[1:], strict=True)) for row in rows],
-    ).all()
-    for item, (pk,) in zip(new, returned, strict=True):
-        item.pk = pk
+    if not is_postgresql(session):
+        returned = session.execute(
+            insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
+            [dict(zip(STATEMENT_COLUMNS[1:], row, strict=True)) for row in rows],
+        ).all()
+        for item, (pk,) in zip(new, returned, strict=True):
+            item.pk = pk
+        _insert_index_rows(session, new)
+    elif len(new) == 1:
+        [item] = new
+        [(item.pk,)] = write_returning(
+            session,
+            ONE_STATEMENT_WITH_INDEX_ROWS,
+            [
+                *rows[0],
+                [index_key(key) for key in item.index.related_agent_keys],
+                [index_key(key) for key in item.index.related_activity_ids],
+            ],
+        )
+    else:
+        table = table_of(Statement)
+        pks = reserve_ids(session, table, "pk", len(new))
+        for item, pk in zip(new, pks, strict=True):
+            item.pk = pk
+        copy_rows(
+            session,
+            table,
+            STATEMENT_COLUMNS,
+            [(pk, *row) for pk, row in zip(pks, rows, strict=True)],
+        )
+        _insert_index_rows(session, new)
 
 
 def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
