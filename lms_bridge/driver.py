@@ -10,8 +10,10 @@ other query stays SQLAlchemy; tests run each of these on SQLite and on PostgreSQ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -24,12 +26,15 @@ class DriverQuery:
 
     ``postgresql`` uses psycopg's ``%(name)s`` placeholders, where a list binds as an array
     (``= ANY(%(ids)s)``); ``sqlite`` uses sqlite3's ``:name``, where a list binds as JSON text
-    for ``json_each``. ``json_columns`` are decoded on SQLite (psycopg decodes ``json`` itself).
+    for ``json_each`` (each dialect reads the parameters it names). ``json_columns`` are
+    decoded on SQLite (psycopg decodes ``json`` itself); ``decoders`` turn a column's raw
+    value into what its SQLAlchemy type would give, on both.
     """
 
     postgresql: str
     sqlite: str
     json_columns: tuple[int, ...] = ()
+    decoders: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
 
 
 def driver_rows(
@@ -42,28 +47,56 @@ def driver_rows(
         with driver_connection.cursor() as cursor:
             cursor.execute(query.postgresql, params)
             rows: list[tuple[Any, ...]] = cursor.fetchall()
-            return rows
-    bound = {
-        name: orjson.dumps(list(value)).decode() if _is_list(value) else value
-        for name, value in params.items()
-    }
-    cursor = driver_connection.cursor()
-    try:
-        rows = cursor.execute(query.sqlite, bound).fetchall()
-    finally:
-        cursor.close()
-    if not query.json_columns:
-        return rows
-    return [_decode(row, query.json_columns) for row in rows]
+    else:
+        bound = {
+            name: orjson.dumps(list(value)).decode() if _is_list(value) else value
+            for name, value in params.items()
+        }
+        cursor = driver_connection.cursor()
+        try:
+            rows = cursor.execute(query.sqlite, bound).fetchall()
+        finally:
+            cursor.close()
+        if query.json_columns:
+            rows = [_decode_json(row, query.json_columns) for row in rows]
+    if query.decoders:
+        rows = [_apply(row, query.decoders) for row in rows]
+    return rows
 
 
 def _is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset))
 
 
-def _decode(row: Sequence[Any], json_columns: tuple[int, ...]) -> tuple[Any, ...]:
+def _decode_json(row: Sequence[Any], json_columns: tuple[int, ...]) -> tuple[Any, ...]:
     values = list(row)
     for position in json_columns:
         if values[position] is not None:
             values[position] = orjson.loads(values[position])
     return tuple(values)
+
+
+def _apply(
+    row: Sequence[Any], decoders: tuple[tuple[int, Callable[[Any], Any]], ...]
+) -> tuple[Any, ...]:
+    values = list(row)
+    for position, decode in decoders:
+        if values[position] is not None:
+            values[position] = decode(values[position])
+    return tuple(values)
+
+
+def utc_datetime(value: datetime | str) -> datetime:
+    """A UTCDateTime column: naive UTC from psycopg, ISO text from SQLite; aware UTC out."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC)
+
+
+def decimal_of_scale(scale: int) -> Callable[[Any], Decimal]:
+    """A Numeric(_, scale) column: Decimal from psycopg; SQLite keeps a float, which
+    SQLAlchemy formats to the column's scale (and so does this)."""
+
+    def decode(value: Any) -> Decimal:
+        return value if isinstance(value, Decimal) else Decimal(f"{value:.{scale}f}")
+
+    return decode

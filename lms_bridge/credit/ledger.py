@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from lms_bridge.credit.policy import Policy, Rule
 from lms_bridge.credit.rules import Award, NominalJp, evaluate, matching_rule
 from lms_bridge.db import table_of, utcnow
+from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
 from lms_bridge.lrs.bulk import insert_rows, lock_keys
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.models.credit import CreditEntry, CreditEvidence
@@ -160,8 +161,8 @@ class DerivedEntry:
     explanation: str
 
 
-class EvidenceFacts(Protocol):
-    """What :func:`derive` reads of an evidence row: a stored one or a plain row of it."""
+class EvidenceFacts(NamedTuple):
+    """What :func:`derive` reads of an evidence row."""
 
     subject_key: str
     activity_key: str
@@ -177,37 +178,50 @@ class EvidenceFacts(Protocol):
     voided: bool
 
 
-DERIVE_COLUMNS = (
-    CreditEvidence.subject_key,
-    CreditEvidence.activity_key,
-    CreditEvidence.rule_id,
-    CreditEvidence.statement_id,
-    CreditEvidence.actor_key,
-    CreditEvidence.activity_id,
-    CreditEvidence.policy_version,
-    CreditEvidence.jp,
-    CreditEvidence.needs_review,
-    CreditEvidence.occurred_at,
-    CreditEvidence.explanation,
-    CreditEvidence.voided,
+EVIDENCE_OF_GROUPS = DriverQuery(
+    postgresql=(
+        "SELECT e.subject_key, e.activity_key, e.rule_id, e.statement_id, e.actor_key, "
+        "e.activity_id, e.policy_version, e.jp, e.needs_review, e.occurred_at, e.explanation, "
+        "e.voided FROM credit_evidence AS e "
+        "WHERE (e.subject_key, e.activity_key, e.rule_id) IN (SELECT * FROM unnest("
+        "CAST(%(subjects)s AS text[]), CAST(%(activities)s AS text[]), "
+        "CAST(%(rules)s AS text[])))"
+    ),
+    sqlite=(
+        "SELECT e.subject_key, e.activity_key, e.rule_id, e.statement_id, e.actor_key, "
+        "e.activity_id, e.policy_version, e.jp, e.needs_review, e.occurred_at, e.explanation, "
+        "e.voided FROM json_each(:groups) AS wanted CROSS JOIN credit_evidence AS e "
+        "WHERE e.subject_key = json_extract(wanted.value, '$[0]') "
+        "AND e.activity_key = json_extract(wanted.value, '$[1]') "
+        "AND e.rule_id = json_extract(wanted.value, '$[2]')"
+    ),
+    decoders=((7, decimal_of_scale(2)), (8, bool), (9, utc_datetime), (11, bool)),
 )
+"""The evidence of some (subject, activity, rule) groups: every credited statement asks."""
 
 
-def evidence_facts(session: Session, groups: Collection[GroupKey]) -> list[Any]:
-    """The evidence of these groups as plain rows (read-only: no ORM objects to build).
+def evidence_facts(session: Session, groups: Collection[GroupKey]) -> list[EvidenceFacts]:
+    """The evidence of these groups as plain rows, read on the driver.
 
-    A group gathers every statement that ever supported it (a learner who opens a page
-    a hundred times has a hundred rows), and each rebuild reads them all; plain rows cost a
-    fraction of mapped objects.
+    A group gathers every statement that ever supported it (a learner who opens a page a
+    hundred times has a hundred rows) and each rebuild reads them all, on the ingestion
+    hot path; :func:`derive` only reads them.
     """
     if not groups:
         return []
-    columns = tuple_(
-        CreditEvidence.subject_key, CreditEvidence.activity_key, CreditEvidence.rule_id
+    session.flush()  # a read below the ORM does not autoflush as the ORM's own reads do
+    listed = list(groups)
+    rows = driver_rows(
+        session,
+        EVIDENCE_OF_GROUPS,
+        {
+            "groups": listed,
+            "subjects": [group[0] for group in listed],
+            "activities": [group[1] for group in listed],
+            "rules": [group[2] for group in listed],
+        },
     )
-    return list(
-        session.connection().execute(select(*DERIVE_COLUMNS).where(columns.in_(list(groups))))
-    )
+    return [EvidenceFacts(*row) for row in rows]
 
 
 def derive(evidence: Iterable[EvidenceFacts], policy: Policy) -> dict[GroupKey, DerivedEntry]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,14 +27,12 @@ def is_postgresql(session: Session) -> bool:
 
 def reserve_ids(session: Session, table: Table, column: str, count: int) -> list[int]:
     """``count`` fresh values of the table's identity sequence (PostgreSQL)."""
-    driver_connection = session.connection().connection.driver_connection
-    assert driver_connection is not None
-    with driver_connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            (table.name, column, count),
-        )
-        return [int(value) for (value,) in cursor.fetchall()]
+    rows = execute_on_driver(
+        session,
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [table.name, column, count],
+    )
+    return [int(value) for (value,) in rows]
 
 
 def copy_rows(
@@ -65,13 +63,13 @@ def copy_rows(
         raise IntegrityError(command, None, error) from error
 
 
-def write_returning(session: Session, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run one writing statement with positional ``%s`` values on the driver (PostgreSQL);
-    returns its rows. Aware datetimes go in as naive UTC (as UTCDateTime stores them); lists
+def execute_on_driver(session: Session, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement with positional ``%s`` values on the driver (PostgreSQL) and
+    return its rows. Aware datetimes go in as naive UTC (as UTCDateTime stores them); lists
     bind as arrays.
 
-    For the one-statement POST: a single round trip that inserts a statement and its index
-    rows costs less than reserving a key and streaming three COPYs.
+    For the statements every POST runs (reserving keys, the one-statement insert, advisory
+    locks), where SQLAlchemy's execution machinery would cost more than the query.
     """
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None
@@ -135,10 +133,9 @@ def lock_keys(session: Session, keys: Collection[str]) -> None:
     """
     if not keys or not is_postgresql(session):
         return
-    session.execute(
-        text(
-            "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
-            "FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY 1) AS wanted"
-        ),
-        {"keys": sorted(keys)},
+    execute_on_driver(
+        session,
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
+        "FROM (SELECT unnest(CAST(%s AS text[])) AS key ORDER BY 1) AS wanted",
+        [sorted(keys)],
     )

@@ -23,10 +23,10 @@ from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.bulk import (
     copy_rows,
+    execute_on_driver,
     insert_rows,
     is_postgresql,
     reserve_ids,
-    write_returning,
 )
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
 from lms_bridge.lrs.keys import index_key, optional_index_key
@@ -294,7 +294,7 @@ def _write_statements(
         _insert_index_rows(session, new)
     elif len(new) == 1:
         [item] = new
-        [(item.pk,)] = write_returning(
+        [(item.pk,)] = execute_on_driver(
             session,
             ONE_STATEMENT_WITH_INDEX_ROWS,
             [

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from lms_bridge.access import create_client
+from lms_bridge.credit.ledger import EvidenceFacts, evidence_facts
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.driver import DriverQuery, driver_rows
+from lms_bridge.models import CreditEvidence, Statement
+from tests.conftest import XAPIClient
+from tests.statements import statement
 
+MODULES = "https://lms.example.go.id/mod/"
 CLIENTS_BY_KEYS = DriverQuery(
     postgresql="SELECT key, scopes FROM clients WHERE key = ANY(%(keys)s) ORDER BY key",
     sqlite=(
@@ -52,3 +61,54 @@ def test_reads_see_the_unit_of_work_s_own_uncommitted_writes(app_context: Flask)
         write_then_fail()
     assert seen_inside == [("key-t", ["all"])]
     assert driver_rows(db.session(), CLIENTS_BY_KEYS, {"keys": ["key-t"]}) == []
+
+
+def test_evidence_read_on_the_driver_matches_what_the_orm_reads(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    """Decimals keep their scale, times come back aware UTC, booleans are booleans."""
+    assert xapi.post_statements(statement(statement_id=str(uuid.uuid4()))).status_code == 200
+    stored = db.session.scalars(select(Statement)).one()
+    values = [
+        (Decimal("1.50"), True, False, datetime(2026, 3, 1, 1, 2, 3, 456789, tzinfo=UTC)),
+        (Decimal("0.33"), False, True, datetime(2026, 3, 2, 23, 59, 59, tzinfo=UTC)),
+        (Decimal("12"), False, False, datetime(2026, 3, 3, tzinfo=UTC)),
+    ]
+    with unit_of_work() as session:
+        for position, (jp, needs_review, voided, occurred_at) in enumerate(values):
+            session.add(
+                CreditEvidence(
+                    statement_pk=stored.pk,
+                    statement_id=stored.statement_id,
+                    actor_key="nip:198503302010121002",
+                    subject_key="nip:198503302010121002",
+                    activity_key=f"{MODULES}{position}",
+                    activity_id=f"{MODULES}{position}",
+                    rule_id="elearning-duration",
+                    policy_version="2026.1",
+                    jp=jp,
+                    needs_review=needs_review,
+                    occurred_at=occurred_at,
+                    explanation="test",
+                    voided=voided,
+                )
+            )
+    db.session.expire_all()
+    through_orm = sorted(
+        EvidenceFacts(*(getattr(row, name) for name in EvidenceFacts._fields))
+        for row in db.session.scalars(select(CreditEvidence))
+    )
+    groups = {(fact.subject_key, fact.activity_key, fact.rule_id) for fact in through_orm}
+    through_driver = sorted(evidence_facts(db.session(), groups))
+    assert through_driver == through_orm
+    through_driver = [f for f in through_driver if f.activity_id.startswith(MODULES)]
+    assert [fact.jp for fact in through_driver] == [
+        Decimal("1.50"),
+        Decimal("0.33"),
+        Decimal("12.00"),
+    ]
+    assert [str(fact.jp) for fact in through_driver] == ["1.50", "0.33", "12.00"]
+    assert all(
+        type(fact.voided) is bool and type(fact.needs_review) is bool for fact in through_driver
+    )
+    assert [fact.occurred_at for fact in through_driver] == [moment for *_, moment in values]
