@@ -108,6 +108,17 @@ def store_batch(
     """
     attachments = attachments or {}
     ids = _assign_ids(statements)
+    stored = _now_to_the_millisecond()
+    default_version = "2.0.0" if version == VERSION_2 else "1.0.0"
+    if len(statements) == 1 and is_postgresql(session):
+        # Most LMS plugins send one statement per request; unless it voids another, it is
+        # inserted in one round trip. Only an id already taken falls through to the
+        # general path, which compares (an equivalent resend is a no-op, else 409).
+        item = _prepared(ids[0], statements[0], client, stored, default_version)
+        if item.index.verb_id != VOIDED_VERB and _insert_unless_stored(session, item, client):
+            _insert_attachments(session, [item], attachments)
+            return StoreResult(ids=ids, new=[item])
+
     existing, voided_earlier = _known(session, set(ids))
     for statement_id, statement in zip(ids, statements, strict=True):
         payload = existing.get(statement_id)
@@ -116,30 +127,13 @@ def store_batch(
                 f"statement {statement_id} is already stored with different content"
             )
 
-    stored = _now_to_the_millisecond()
-    stored_text = format_timestamp(stored)
-    default_version = "2.0.0" if version == VERSION_2 else "1.0.0"
     new: list[StoredStatement] = []
     batch_ids: set[str] = set()
     for statement_id, statement in zip(ids, statements, strict=True):
         if statement_id in existing or statement_id in batch_ids:
             continue
         batch_ids.add(statement_id)
-        full = with_context_activity_arrays(statement)
-        full.setdefault("id", statement_id)
-        full.setdefault("timestamp", stored_text)
-        full["stored"] = stored_text
-        full["authority"] = client.authority
-        full.setdefault("version", default_version)
-        new.append(
-            StoredStatement(
-                pk=0,
-                statement_id=statement_id,
-                statement=full,
-                index=index_statement(full),
-                stored=stored,
-            )
-        )
+        new.append(_prepared(statement_id, statement, client, stored, default_version))
     if not new:
         return StoreResult(ids=ids)
 
@@ -147,7 +141,7 @@ def store_batch(
     already_voided = voided_earlier & {item.statement_id for item in new}
     for item in new:
         item.voided = item.statement_id in already_voided
-    _write_statements(session, new, client, stored, already_voided)
+    _write_statements(session, new, client)
     _insert_attachments(session, new, attachments)
     if voided_targets:
         session.execute(
@@ -155,6 +149,26 @@ def store_batch(
         )
     session.flush()
     return StoreResult(ids=ids, new=new, voided_targets=voided_targets)
+
+
+def _prepared(
+    statement_id: str,
+    statement: dict[str, Any],
+    client: AuthenticatedClient,
+    stored: datetime,
+    default_version: str,
+) -> StoredStatement:
+    """The statement as the LRS stores it: id, timestamp, stored, authority, version set."""
+    stored_text = format_timestamp(stored)
+    full = with_context_activity_arrays(statement)
+    full.setdefault("id", statement_id)
+    full.setdefault("timestamp", stored_text)
+    full["stored"] = stored_text
+    full["authority"] = client.authority
+    full.setdefault("version", default_version)
+    return StoredStatement(
+        pk=0, statement_id=statement_id, statement=full, index=index_statement(full), stored=stored
+    )
 
 
 def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
@@ -238,72 +252,79 @@ STATEMENT_COLUMNS = (
 )
 
 
-ONE_STATEMENT_WITH_INDEX_ROWS = (
+INSERT_UNLESS_STORED = (
     "WITH stored AS (INSERT INTO statements (statement_id, stored, timestamp, version, "
     "actor_key, verb_key, object_type, object_activity_key, object_agent_key, "
     "target_statement_id, registration, authority_key, client_id, voided, payload) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING pk), "
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+    "EXISTS (SELECT 1 FROM statements AS voiding "
+    "WHERE voiding.target_statement_id = %s AND voiding.verb_key = %s), %s "
+    "ON CONFLICT (statement_id) DO NOTHING RETURNING pk, voided), "
     "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
     "activities AS (INSERT INTO statement_activities (statement_pk, activity_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored) "
-    "SELECT pk FROM stored"
+    "SELECT pk, voided FROM stored"
 )
-"""PostgreSQL: a one-statement batch and its index rows in one round trip."""
+"""PostgreSQL: one statement, stored already voided if its voiding statement came first,
+with its index rows, in one round trip; no row when the id is taken."""
+
+
+def _insert_unless_stored(
+    session: Session, item: StoredStatement, client: AuthenticatedClient
+) -> bool:
+    """Insert a single non-voiding statement unless its id is stored; sets ``pk``/``voided``."""
+    *columns, _voided, payload = _statement_row(item, client, voided=False)
+    rows = execute_on_driver(
+        session,
+        INSERT_UNLESS_STORED,
+        [
+            *columns,
+            item.statement_id,
+            VOIDED_VERB_KEY,
+            payload,
+            [index_key(key) for key in item.index.related_agent_keys],
+            [index_key(key) for key in item.index.related_activity_ids],
+        ],
+    )
+    if not rows:
+        return False
+    [(item.pk, item.voided)] = rows
+    return True
+
+
+def _statement_row(
+    item: StoredStatement, client: AuthenticatedClient, *, voided: bool
+) -> tuple[Any, ...]:
+    """Values in STATEMENT_COLUMNS order, without ``pk``."""
+    return (
+        item.statement_id,
+        item.stored,
+        parse_timestamp(item.statement["timestamp"]),
+        str(item.statement["version"]),
+        optional_index_key(item.index.actor_key),
+        index_key(item.index.verb_id),
+        item.index.object_type,
+        optional_index_key(item.index.object_activity_id),
+        optional_index_key(item.index.object_agent_key),
+        item.index.target_statement_id,
+        item.index.registration,
+        optional_index_key(item.index.authority_key),
+        client.id,
+        voided,
+        orjson.dumps(item.statement).decode(),
+    )
 
 
 def _write_statements(
-    session: Session,
-    new: list[StoredStatement],
-    client: AuthenticatedClient,
-    stored: datetime,
-    already_voided: set[str],
+    session: Session, new: list[StoredStatement], client: AuthenticatedClient
 ) -> None:
     """Insert the statement rows and their index rows; set each item's ``pk``.
 
-    PostgreSQL streams a batch with COPY (keys reserved first) but writes a single statement
-    (most LMS plugins send one at a time) with one INSERT; SQLite inserts with RETURNING.
+    PostgreSQL streams them with COPY (keys reserved first); SQLite inserts with RETURNING.
     """
-    rows = [
-        (
-            item.statement_id,
-            stored,
-            parse_timestamp(item.statement["timestamp"]),
-            str(item.statement["version"]),
-            optional_index_key(item.index.actor_key),
-            index_key(item.index.verb_id),
-            item.index.object_type,
-            optional_index_key(item.index.object_activity_id),
-            optional_index_key(item.index.object_agent_key),
-            item.index.target_statement_id,
-            item.index.registration,
-            optional_index_key(item.index.authority_key),
-            client.id,
-            item.statement_id in already_voided,
-            orjson.dumps(item.statement).decode(),
-        )
-        for item in new
-    ]
-    if not is_postgresql(session):
-        returned = session.execute(
-            insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
-            [dict(zip(STATEMENT_COLUMNS[1:], row, strict=True)) for row in rows],
-        ).all()
-        for item, (pk,) in zip(new, returned, strict=True):
-            item.pk = pk
-        _insert_index_rows(session, new)
-    elif len(new) == 1:
-        [item] = new
-        [(item.pk,)] = execute_on_driver(
-            session,
-            ONE_STATEMENT_WITH_INDEX_ROWS,
-            [
-                *rows[0],
-                [index_key(key) for key in item.index.related_agent_keys],
-                [index_key(key) for key in item.index.related_activity_ids],
-            ],
-        )
-    else:
+    rows = [_statement_row(item, client, voided=item.voided) for item in new]
+    if is_postgresql(session):
         table = table_of(Statement)
         pks = reserve_ids(session, table, "pk", len(new))
         for item, pk in zip(new, pks, strict=True):
@@ -314,7 +335,14 @@ def _write_statements(
             STATEMENT_COLUMNS,
             [(pk, *row) for pk, row in zip(pks, rows, strict=True)],
         )
-        _insert_index_rows(session, new)
+    else:
+        returned = session.execute(
+            insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
+            [dict(zip(STATEMENT_COLUMNS[1:], row, strict=True)) for row in rows],
+        ).all()
+        for item, (pk,) in zip(new, returned, strict=True):
+            item.pk = pk
+    _insert_index_rows(session, new)
 
 
 def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
