@@ -12,6 +12,10 @@ workers = int(os.environ.get("LMS_BRIDGE_WORKERS", multiprocessing.cpu_count() *
 worker_class = "gthread"
 threads = int(os.environ.get("LMS_BRIDGE_THREADS", "2"))
 keepalive = 5
+# Workers touch a heartbeat file on every request; on tmpfs that costs no disk I/O (gunicorn
+# recommends it wherever /tmp is on a disk or an overlay filesystem).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108  (gunicorn makes its files there with mkstemp)
+worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 timeout = 60
 accesslog = os.environ.get("LMS_BRIDGE_ACCESS_LOG") or None
 errorlog = "-"

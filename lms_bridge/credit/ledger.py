@@ -176,13 +176,17 @@ class EvidenceFacts(NamedTuple):
     occurred_at: datetime
     explanation: str
     voided: bool
+    has_entry: bool
+    """Whether the group has an entry already (most credited statements start a new one)."""
 
 
 EVIDENCE_OF_GROUPS = DriverQuery(
     postgresql=(
         "SELECT e.subject_key, e.activity_key, e.rule_id, e.statement_id, e.actor_key, "
         "e.activity_id, e.policy_version, e.jp, e.needs_review, e.occurred_at, e.explanation, "
-        "e.voided FROM credit_evidence AS e "
+        "e.voided, EXISTS (SELECT 1 FROM credit_entries AS entry "
+        "WHERE entry.subject_key = e.subject_key AND entry.activity_key = e.activity_key "
+        "AND entry.rule_id = e.rule_id) FROM credit_evidence AS e "
         "WHERE (e.subject_key, e.activity_key, e.rule_id) IN (SELECT * FROM unnest("
         "CAST(%(subjects)s AS text[]), CAST(%(activities)s AS text[]), "
         "CAST(%(rules)s AS text[])))"
@@ -190,12 +194,15 @@ EVIDENCE_OF_GROUPS = DriverQuery(
     sqlite=(
         "SELECT e.subject_key, e.activity_key, e.rule_id, e.statement_id, e.actor_key, "
         "e.activity_id, e.policy_version, e.jp, e.needs_review, e.occurred_at, e.explanation, "
-        "e.voided FROM json_each(:groups) AS wanted CROSS JOIN credit_evidence AS e "
+        "e.voided, EXISTS (SELECT 1 FROM credit_entries AS entry "
+        "WHERE entry.subject_key = e.subject_key AND entry.activity_key = e.activity_key "
+        "AND entry.rule_id = e.rule_id) "
+        "FROM json_each(:groups) AS wanted CROSS JOIN credit_evidence AS e "
         "WHERE e.subject_key = json_extract(wanted.value, '$[0]') "
         "AND e.activity_key = json_extract(wanted.value, '$[1]') "
         "AND e.rule_id = json_extract(wanted.value, '$[2]')"
     ),
-    decoders=((7, decimal_of_scale(2)), (8, bool), (9, utc_datetime), (11, bool)),
+    decoders=((7, decimal_of_scale(2)), (8, bool), (9, utc_datetime), (11, bool), (12, bool)),
 )
 """The evidence of some (subject, activity, rule) groups: every credited statement asks."""
 
@@ -359,10 +366,18 @@ def _rebuild_chunk(
 ) -> set[tuple[str, date]]:
     """Update existing entries of ``groups``; append the ones to create to ``created``."""
     now = utcnow()
-    derived = derive(evidence_facts(session, groups), policy)
+    facts = evidence_facts(session, groups)
+    derived = derive(facts, policy)
+    # Load entries only where one may exist: a group whose evidence says it has one, or a
+    # group with no evidence left at all (its entry, if any, is to be revoked).
+    with_evidence = {(fact.subject_key, fact.activity_key, fact.rule_id) for fact in facts}
+    with_entry = {
+        (fact.subject_key, fact.activity_key, fact.rule_id) for fact in facts if fact.has_entry
+    }
+    lookup = [group for group in groups if group in with_entry or group not in with_evidence]
     existing = {
         (entry.subject_key, entry.activity_key, entry.rule_id): entry
-        for entry in rows_for_groups(session, CreditEntry, groups)
+        for entry in rows_for_groups(session, CreditEntry, lookup)
     }
     days: set[tuple[str, date]] = set()
     for key in groups:

@@ -14,7 +14,7 @@ from lms_bridge.access import create_client
 from lms_bridge.credit.ledger import EvidenceFacts, evidence_facts
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.driver import DriverQuery, driver_rows
-from lms_bridge.models import CreditEvidence, Statement
+from lms_bridge.models import CreditEntry, CreditEvidence, Statement
 from tests.conftest import XAPIClient
 from tests.statements import statement
 
@@ -94,8 +94,15 @@ def test_evidence_read_on_the_driver_matches_what_the_orm_reads(
                 )
             )
     db.session.expire_all()
+    has_entry = {
+        (entry.subject_key, entry.activity_key, entry.rule_id)
+        for entry in db.session.scalars(select(CreditEntry))
+    }
     through_orm = sorted(
-        EvidenceFacts(*(getattr(row, name) for name in EvidenceFacts._fields))
+        EvidenceFacts(
+            *(getattr(row, name) for name in EvidenceFacts._fields[:-1]),
+            has_entry=(row.subject_key, row.activity_key, row.rule_id) in has_entry,
+        )
         for row in db.session.scalars(select(CreditEvidence))
     )
     groups = {(fact.subject_key, fact.activity_key, fact.rule_id) for fact in through_orm}
