@@ -10,7 +10,8 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Request, Response, jsonify
+from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
@@ -40,6 +41,17 @@ CORS_EXPOSED_HEADERS = [
 ]
 
 
+class NoCookieSessions(SecureCookieSessionInterface):
+    """Every caller today is a machine (LMS clients, API scripts) that authenticates each
+    request; none keeps a cookie session. Flask would still open one per request (a signer
+    built, a cookie looked for), so requests get Flask's null session, which refuses writes
+    loudly. The people-facing pages, when they come, bring real sessions with them.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+
 def sqlalchemy_url(database_url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
     for prefix in ("postgresql://", "postgres://"):
@@ -66,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = NoCookieSessions()
     app.extensions["lms_bridge.settings"] = settings
 
     install_policy(app, settings.policy_file)
