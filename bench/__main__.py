@@ -243,6 +243,23 @@ def preflight(endpoint: Endpoint) -> str | None:
     return None
 
 
+CALIBRATION_LOOP = 3_000_000
+
+
+def host_speed_ms() -> float:
+    """Milliseconds a fixed pure-Python loop takes now: the host's speed at the moment.
+
+    Shared virtual machines change speed by tens of percent within minutes (the same loop
+    has taken 0.90-1.44 times its fastest time here); printed beside the figures, it says
+    which of two runs had the faster machine.
+    """
+    started = time.perf_counter()
+    total = 0
+    for number in range(CALIBRATION_LOOP):
+        total += number
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 def metadata(settings: Settings, spawned: Spawned | None) -> dict[str, Any]:
     options = asdict(replace(settings, secret="***" if settings.secret else ""))
     return {
@@ -272,11 +289,13 @@ def run(settings: Settings, spawned: Spawned | None) -> tuple[list[ScenarioResul
         f"{len(population.activities)} activities, {len(population.verbs)} verbs"
     )
     results = []
+    meta["host_speed_ms_before"] = host_speed_ms()
     started = time.perf_counter()
     for name in settings.scenarios:
         log(f"{name}: {REGISTRY[name].summary}")
         results.append(REGISTRY[name].function(ctx))
     meta["duration_s"] = round(time.perf_counter() - started, 1)
+    meta["host_speed_ms_after"] = host_speed_ms()
     meta["statements_stored_by_bench"] = ctx.stored
     return results, meta
 
@@ -319,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{meta['statements_stored_by_bench']:,} statements stored by this run in "
         f"{meta['duration_s']} s; medians of runs; client cpu = % of one core, "
         f"host cpu = % of all {meta['cpus']} cores"
+    )
+    print(
+        f"host speed: a fixed Python loop took {meta['host_speed_ms_before']} ms before and "
+        f"{meta['host_speed_ms_after']} ms after (lower is faster; compare runs by it)"
     )
     if args.json:
         write_json(args.json, meta, results)
