@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -243,21 +244,24 @@ def preflight(endpoint: Endpoint) -> str | None:
     return None
 
 
-CALIBRATION_LOOP = 3_000_000
+CALIBRATION_LOOP = 1_000_000
 
 
 def host_speed_ms() -> float:
-    """Milliseconds a fixed pure-Python loop takes now: the host's speed at the moment.
+    """Milliseconds a fixed pure-Python loop takes now (median of five): the host's speed.
 
     Shared virtual machines change speed by tens of percent within minutes (the same loop
-    has taken 0.90-1.44 times its fastest time here); printed beside the figures, it says
-    which of two runs had the faster machine.
+    has taken from 0.9 to 1.4 times as long here); printed beside the figures, it says which
+    of two runs had the faster machine.
     """
-    started = time.perf_counter()
-    total = 0
-    for number in range(CALIBRATION_LOOP):
-        total += number
-    return round((time.perf_counter() - started) * 1000, 1)
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(CALIBRATION_LOOP):
+            total += number
+        timings.append(time.perf_counter() - started)
+    return round(statistics.median(timings) * 1000, 1)
 
 
 def metadata(settings: Settings, spawned: Spawned | None) -> dict[str, Any]:
