@@ -20,6 +20,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
+from lms_bridge.credit.entry_rows import (
+    EntryValues,
+    StoredEntry,
+    entries_of_days,
+    entries_of_groups,
+    write_changes,
+)
 from lms_bridge.credit.policy import Policy, Rule
 from lms_bridge.credit.rules import Award, NominalJp, evaluate, matching_rule
 from lms_bridge.db import table_of, utcnow
@@ -308,29 +315,11 @@ def rebuild_groups(session: Session, groups: Collection[GroupKey], policy: Polic
     insert_rows(session, table_of(CreditEntry), ENTRY_COLUMNS, [e.row() for e in created])
 
 
-@dataclass
-class NewEntry:
+@dataclass(eq=False)
+class NewEntry(EntryValues):
     """An entry this rebuild creates, settled in memory before it is inserted."""
 
-    subject_key: str
-    nip: str | None
-    actor_key: str
-    activity_key: str
-    activity_id: str
-    rule_id: str
-    policy_version: str
-    form: str
-    path: str
-    jp_raw: Decimal
-    jp: Decimal
-    occurred_at: datetime
-    local_date: date
-    year: int
-    status: str
-    statement_ids: list[str]
-    explanation: str
     created_at: datetime
-    updated_at: datetime
     jp_corrected: Decimal | None = None
 
     def row(self) -> tuple[Any, ...]:
@@ -375,10 +364,8 @@ def _rebuild_chunk(
         (fact.subject_key, fact.activity_key, fact.rule_id) for fact in facts if fact.has_entry
     }
     lookup = [group for group in groups if group in with_entry or group not in with_evidence]
-    existing = {
-        (entry.subject_key, entry.activity_key, entry.rule_id): entry
-        for entry in rows_for_groups(session, CreditEntry, lookup)
-    }
+    stored = entries_of_groups(session, lookup)
+    existing = {(entry.subject_key, entry.activity_key, entry.rule_id): entry for entry in stored}
     days: set[tuple[str, date]] = set()
     for key in groups:
         entry = existing.get(key)
@@ -436,7 +423,7 @@ def _rebuild_chunk(
         if not (decided and nip is not None):
             entry.status = _initial_status(nip, wanted)
         entry.updated_at = now
-    session.flush()
+    write_changes(session, stored)
     return days
 
 
@@ -454,24 +441,18 @@ def settle_days(
     """
     if not days:
         return
-    entries: list[CreditEntry | NewEntry] = list(
-        session.scalars(
-            select(CreditEntry).where(
-                tuple_(CreditEntry.nip, CreditEntry.local_date).in_(list(days))
-            )
-        )
-    )
-    entries += [entry for entry in created if entry.nip]
-    by_day: dict[tuple[str, date], list[CreditEntry | NewEntry]] = defaultdict(list)
+    stored = entries_of_days(session, days)
+    entries: list[StoredEntry | NewEntry] = [*stored, *(entry for entry in created if entry.nip)]
+    by_day: dict[tuple[str, date], list[StoredEntry | NewEntry]] = defaultdict(list)
     for entry in entries:
         if entry.nip:
             by_day[(entry.nip, entry.local_date)].append(entry)
     for day_entries in by_day.values():
         _settle_day(day_entries, policy)
-    session.flush()
+    write_changes(session, stored)
 
 
-def _settle_day(entries: list[CreditEntry | NewEntry], policy: Policy) -> None:
+def _settle_day(entries: list[StoredEntry | NewEntry], policy: Policy) -> None:
     day_left = policy.daily_cap_jp
     rule_left: dict[str, Decimal] = {}
     for entry in sorted(entries, key=lambda e: (e.occurred_at, e.activity_id, e.rule_id)):

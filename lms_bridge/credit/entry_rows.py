@@ -1,0 +1,195 @@
+"""Credit entries as the ledger's rebuild reads and changes them: plain rows, not ORM objects.
+
+Every credited statement rebuilds its group and settles its person-day, so these reads and
+writes are on the ingestion hot path. Loading mapped objects and flushing them cost about
+half of a credited statement's credit step; here a row is read on the driver (one query per
+dialect, :mod:`lms_bridge.driver`), changed in place with its changes remembered, and the
+changed rows are written back with one executemany ``UPDATE``. ORM copies of those rows
+that the session already holds (an auditor's decision, a moved entry) are expired, so they
+reload what was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from lms_bridge.db import table_of
+from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
+from lms_bridge.models.credit import CreditEntry
+
+GroupKey = tuple[str, str, str]
+"""(subject_key, activity_key, rule_id)."""
+
+
+@dataclass(eq=False)
+class EntryValues:
+    """What the ledger derives and settles of an entry, stored or about to be."""
+
+    subject_key: str
+    nip: str | None
+    actor_key: str
+    activity_key: str
+    activity_id: str
+    rule_id: str
+    policy_version: str
+    form: str
+    path: str
+    jp_raw: Decimal
+    jp: Decimal
+    occurred_at: datetime
+    local_date: date
+    year: int
+    status: str
+    statement_ids: list[str]
+    explanation: str
+    updated_at: datetime
+
+
+@dataclass(eq=False)
+class StoredEntry(EntryValues):
+    """A stored entry; assigning a different value to a field marks it changed."""
+
+    id: int
+    jp_corrected: Decimal | None
+    decided_by: str | None
+    changed: set[str] = field(default_factory=set)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # While __init__ runs, `changed` does not exist yet: nothing is a change then.
+        if "changed" in self.__dict__ and getattr(self, name) != value:
+            self.changed.add(name)
+        super().__setattr__(name, value)
+
+
+_COLUMNS = (  # in StoredEntry's field order
+    "entry.subject_key, entry.nip, entry.actor_key, entry.activity_key, entry.activity_id, "
+    "entry.rule_id, entry.policy_version, entry.form, entry.path, entry.jp_raw, entry.jp, "
+    "entry.occurred_at, entry.local_date, entry.year, entry.status, entry.statement_ids, "
+    "entry.explanation, entry.updated_at, entry.id, entry.jp_corrected, entry.decided_by"
+)
+_DECODERS = (
+    (9, decimal_of_scale(2)),
+    (10, decimal_of_scale(2)),
+    (11, utc_datetime),
+    (12, lambda value: value if isinstance(value, date) else date.fromisoformat(value)),
+    (17, utc_datetime),
+    (19, decimal_of_scale(2)),
+)
+
+ENTRIES_OF_GROUPS = DriverQuery(
+    postgresql=(
+        "SELECT " + _COLUMNS + " FROM credit_entries AS entry "  # noqa: S608  (constant text)
+        "WHERE (entry.subject_key, entry.activity_key, entry.rule_id) IN (SELECT * FROM "
+        "unnest(CAST(%(subjects)s AS text[]), CAST(%(activities)s AS text[]), "
+        "CAST(%(rules)s AS text[])))"
+    ),
+    sqlite=(
+        "SELECT " + _COLUMNS + " FROM json_each(:groups) AS wanted "  # noqa: S608
+        "CROSS JOIN credit_entries AS entry "
+        "WHERE entry.subject_key = json_extract(wanted.value, '$[0]') "
+        "AND entry.activity_key = json_extract(wanted.value, '$[1]') "
+        "AND entry.rule_id = json_extract(wanted.value, '$[2]')"
+    ),
+    json_columns=(15,),
+    decoders=_DECODERS,
+)
+
+ENTRIES_OF_DAYS = DriverQuery(
+    postgresql=(
+        "SELECT " + _COLUMNS + " FROM credit_entries AS entry "  # noqa: S608
+        "WHERE (entry.nip, entry.local_date) IN (SELECT * FROM "
+        "unnest(CAST(%(nips)s AS text[]), CAST(%(dates)s AS date[])))"
+    ),
+    sqlite=(
+        "SELECT " + _COLUMNS + " FROM json_each(:days) AS wanted "  # noqa: S608
+        "CROSS JOIN credit_entries AS entry "
+        "WHERE entry.nip = json_extract(wanted.value, '$[0]') "
+        "AND entry.local_date = json_extract(wanted.value, '$[1]')"
+    ),
+    json_columns=(15,),
+    decoders=_DECODERS,
+)
+
+
+def entries_of_groups(session: Session, groups: Sequence[GroupKey]) -> list[StoredEntry]:
+    """The stored entries of exactly these groups."""
+    if not groups:
+        return []
+    session.flush()  # reads below the ORM do not autoflush
+    params = {
+        "groups": list(groups),
+        "subjects": [group[0] for group in groups],
+        "activities": [group[1] for group in groups],
+        "rules": [group[2] for group in groups],
+    }
+    return [StoredEntry(*row) for row in driver_rows(session, ENTRIES_OF_GROUPS, params)]
+
+
+def entries_of_days(session: Session, days: Collection[tuple[str, date]]) -> list[StoredEntry]:
+    """The stored entries of these (NIP, local date) person-days."""
+    if not days:
+        return []
+    session.flush()
+    listed = list(days)
+    params = {
+        "days": [[nip, day.isoformat()] for nip, day in listed],
+        "nips": [nip for nip, _ in listed],
+        "dates": [day for _, day in listed],
+    }
+    return [StoredEntry(*row) for row in driver_rows(session, ENTRIES_OF_DAYS, params)]
+
+
+WRITTEN_BACK = (
+    "nip",
+    "actor_key",
+    "activity_id",
+    "policy_version",
+    "form",
+    "path",
+    "jp_raw",
+    "jp",
+    "occurred_at",
+    "local_date",
+    "year",
+    "status",
+    "statement_ids",
+    "explanation",
+    "updated_at",
+)
+"""What a rebuild or a settlement may change; decisions are the auditors' (ORM) business."""
+
+
+def write_changes(session: Session, entries: Sequence[StoredEntry]) -> None:
+    """Write back the entries that changed (one executemany) and forget their changes."""
+    changed = [entry for entry in entries if entry.changed]
+    if not changed:
+        return
+    unknown = set().union(*(entry.changed for entry in changed)) - set(WRITTEN_BACK)
+    if unknown:
+        raise ValueError(f"the ledger does not write {sorted(unknown)} back")
+    table = table_of(CreditEntry)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("entry_id"))
+        .values({name: bindparam(f"new_{name}") for name in WRITTEN_BACK})
+    )
+    session.execute(
+        statement,
+        [
+            {"entry_id": entry.id, **{f"new_{name}": getattr(entry, name) for name in WRITTEN_BACK}}
+            for entry in changed
+        ],
+    )
+    for entry in changed:
+        entry.changed.clear()
+        held = session.identity_map.get(identity_key(CreditEntry, entry.id))
+        if held is not None:
+            session.expire(held)

@@ -1,0 +1,86 @@
+"""Entries read and written below the ORM come out as the ORM would read them."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from lms_bridge.credit.entry_rows import (
+    StoredEntry,
+    entries_of_days,
+    entries_of_groups,
+    write_changes,
+)
+from lms_bridge.db import db, unit_of_work
+from lms_bridge.models import CreditEntry
+from tests.conftest import XAPIClient
+from tests.lms_bridge.credit.builders import NIP_A, completion
+
+COMPARED = [item.name for item in fields(StoredEntry) if item.name != "changed"]
+
+
+def _as_orm_reads(entry: CreditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in COMPARED}
+
+
+def _posted_entries(xapi: XAPIClient) -> list[CreditEntry]:
+    statements = [
+        completion(module=module, minutes=minutes, timestamp=f"2025-03-10T0{module}:30:00Z")
+        for module, minutes in ((1, 90), (2, 135))
+    ]
+    assert xapi.post_statements(statements).status_code == 200
+    db.session.expire_all()
+    return list(db.session.scalars(select(CreditEntry).order_by(CreditEntry.id)))
+
+
+def test_rows_read_by_group_and_by_day_equal_the_orm_s(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    stored = _posted_entries(xapi)
+    assert len(stored) == 2
+    groups = [(entry.subject_key, entry.activity_key, entry.rule_id) for entry in stored]
+    by_group = sorted(entries_of_groups(db.session(), groups), key=lambda entry: entry.id)
+    by_day = sorted(
+        entries_of_days(db.session(), {(NIP_A, stored[0].local_date)}), key=lambda e: e.id
+    )
+    expected = [_as_orm_reads(entry) for entry in stored]
+    assert [{name: getattr(row, name) for name in COMPARED} for row in by_group] == expected
+    assert [{name: getattr(row, name) for name in COMPARED} for row in by_day] == expected
+    assert [str(row.jp) for row in by_group] == ["2.00", "3.00"]
+    assert all(not row.changed for row in by_group), "reading is not changing"
+
+
+def test_written_changes_reach_the_table_and_the_session_s_own_copies(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    stored = _posted_entries(xapi)
+    held = stored[0]  # an ORM copy the session keeps, as an auditor's decision does
+    with unit_of_work() as session:
+        [row] = entries_of_groups(session, [(held.subject_key, held.activity_key, held.rule_id)])
+        row.jp = row.jp  # the same value: no change
+        assert row.changed == set()
+        row.jp = Decimal("1.25")
+        row.status = "unmatched"
+        assert row.changed == {"jp", "status"}
+        write_changes(session, [row])
+        assert row.changed == set()
+        assert (held.jp, held.status) == (Decimal("1.25"), "unmatched"), "the copy reloads"
+    db.session.expire_all()
+    assert db.session.get(CreditEntry, held.id).jp == Decimal("1.25")  # type: ignore[union-attr]
+
+
+def test_the_ledger_never_writes_an_auditor_s_decision_back(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    stored = _posted_entries(xapi)
+    [row] = entries_of_groups(
+        db.session(), [(stored[0].subject_key, stored[0].activity_key, stored[0].rule_id)]
+    )
+    row.decided_by = "someone"
+    with pytest.raises(ValueError, match="decided_by"):
+        write_changes(db.session(), [row])
