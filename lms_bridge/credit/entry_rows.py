@@ -12,7 +12,7 @@ reload what was written.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -147,23 +147,8 @@ def entries_of_days(session: Session, days: Collection[tuple[str, date]]) -> lis
     return [StoredEntry(*row) for row in driver_rows(session, ENTRIES_OF_DAYS, params)]
 
 
-WRITTEN_BACK = (
-    "nip",
-    "actor_key",
-    "activity_id",
-    "policy_version",
-    "form",
-    "path",
-    "jp_raw",
-    "jp",
-    "occurred_at",
-    "local_date",
-    "year",
-    "status",
-    "statement_ids",
-    "explanation",
-    "updated_at",
-)
+GROUP_COLUMNS = ("subject_key", "activity_key", "rule_id")
+WRITTEN_BACK = tuple(item.name for item in fields(EntryValues) if item.name not in GROUP_COLUMNS)
 """What a rebuild or a settlement may change; decisions are the auditors' (ORM) business."""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -327,27 +327,8 @@ class NewEntry(EntryValues):
         return tuple(getattr(self, column) for column in ENTRY_COLUMNS)
 
 
-ENTRY_COLUMNS = (
-    "subject_key",
-    "nip",
-    "actor_key",
-    "activity_key",
-    "activity_id",
-    "rule_id",
-    "policy_version",
-    "form",
-    "path",
-    "jp_raw",
-    "jp",
-    "occurred_at",
-    "local_date",
-    "year",
-    "status",
-    "statement_ids",
-    "explanation",
-    "created_at",
-    "updated_at",
-)
+ENTRY_COLUMNS = (*(item.name for item in fields(EntryValues)), "created_at")
+"""What a new entry is inserted with (the rest are the auditors', and start empty)."""
 
 
 def _rebuild_chunk(
