@@ -11,6 +11,7 @@ reload what was written.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -153,28 +154,35 @@ WRITTEN_BACK = tuple(item.name for item in fields(EntryValues) if item.name not 
 
 
 def write_changes(session: Session, entries: Sequence[StoredEntry]) -> None:
-    """Write back the entries that changed (one executemany) and forget their changes."""
-    changed = [entry for entry in entries if entry.changed]
-    if not changed:
-        return
-    unknown = set().union(*(entry.changed for entry in changed)) - set(WRITTEN_BACK)
+    """Write back what changed, column by column, and forget the changes.
+
+    Only the changed columns are set (one executemany per set of changed columns), as the
+    ORM's flush would: an auditor's decision committed meanwhile on a column this rebuild
+    did not touch survives it.
+    """
+    by_columns: dict[tuple[str, ...], list[StoredEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.changed:
+            by_columns[tuple(sorted(entry.changed))].append(entry)
+    unknown = {name for names in by_columns for name in names} - set(WRITTEN_BACK)
     if unknown:
         raise ValueError(f"the ledger does not write {sorted(unknown)} back")
     table = table_of(CreditEntry)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("entry_id"))
-        .values({name: bindparam(f"new_{name}") for name in WRITTEN_BACK})
-    )
-    session.execute(
-        statement,
-        [
-            {"entry_id": entry.id, **{f"new_{name}": getattr(entry, name) for name in WRITTEN_BACK}}
-            for entry in changed
-        ],
-    )
-    for entry in changed:
-        entry.changed.clear()
-        held = session.identity_map.get(identity_key(CreditEntry, entry.id))
-        if held is not None:
-            session.expire(held)
+    for names, changed in by_columns.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("entry_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        session.execute(
+            statement,
+            [
+                {"entry_id": entry.id, **{f"new_{name}": getattr(entry, name) for name in names}}
+                for entry in changed
+            ],
+        )
+        for entry in changed:
+            entry.changed.clear()
+            held = session.identity_map.get(identity_key(CreditEntry, entry.id))
+            if held is not None:
+                session.expire(held)

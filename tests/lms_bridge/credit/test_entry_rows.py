@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms_bridge.credit.entry_rows import (
     StoredEntry,
@@ -72,6 +72,27 @@ def test_written_changes_reach_the_table_and_the_session_s_own_copies(
         assert (held.jp, held.status) == (Decimal("1.25"), "unmatched"), "the copy reloads"
     db.session.expire_all()
     assert db.session.get(CreditEntry, held.id).jp == Decimal("1.25")  # type: ignore[union-attr]
+
+
+def test_only_changed_columns_are_written_so_a_decision_made_meanwhile_survives(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    stored = _posted_entries(xapi)
+    with unit_of_work() as session:
+        [row] = entries_of_groups(
+            session, [(stored[0].subject_key, stored[0].activity_key, stored[0].rule_id)]
+        )
+        # An auditor verifies the entry after the rebuild read it (as a concurrent
+        # transaction would, once its row lock is released).
+        session.execute(
+            update(CreditEntry).where(CreditEntry.id == row.id).values(status="verified")
+        )
+        row.jp = Decimal("0.50")
+        write_changes(session, [row])
+    db.session.expire_all()
+    entry = db.session.get(CreditEntry, row.id)
+    assert entry is not None
+    assert (entry.jp, entry.status) == (Decimal("0.50"), "verified")
 
 
 def test_the_ledger_never_writes_an_auditor_s_decision_back(
