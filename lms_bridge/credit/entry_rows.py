@@ -24,7 +24,7 @@ from sqlalchemy.orm.util import identity_key
 
 from lms_bridge.db import table_of
 from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
-from lms_bridge.models.credit import CreditEntry
+from lms_bridge.models.credit import JP_SCALE, CreditEntry
 
 GroupKey = tuple[str, str, str]
 """(subject_key, activity_key, rule_id)."""
@@ -77,12 +77,12 @@ _COLUMNS = (  # in StoredEntry's field order
     "entry.explanation, entry.updated_at, entry.id, entry.jp_corrected, entry.decided_by"
 )
 _DECODERS = (
-    (9, decimal_of_scale(2)),
-    (10, decimal_of_scale(2)),
+    (9, decimal_of_scale(JP_SCALE)),
+    (10, decimal_of_scale(JP_SCALE)),
     (11, utc_datetime),
     (12, lambda value: value if isinstance(value, date) else date.fromisoformat(value)),
     (17, utc_datetime),
-    (19, decimal_of_scale(2)),
+    (19, decimal_of_scale(JP_SCALE)),
 )
 
 ENTRIES_OF_GROUPS = DriverQuery(

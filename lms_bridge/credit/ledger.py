@@ -33,7 +33,7 @@ from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
 from lms_bridge.lrs.bulk import insert_rows, lock_keys
 from lms_bridge.lrs.keys import index_key
-from lms_bridge.models.credit import CreditEntry, CreditEvidence
+from lms_bridge.models.credit import JP_SCALE, CreditEntry, CreditEvidence
 from lms_bridge.people.identity import resolve_actors
 from xapi.fields import parse_timestamp
 from xapi.identifiers import VOIDED_VERB, agent_key
@@ -209,7 +209,13 @@ EVIDENCE_OF_GROUPS = DriverQuery(
         "AND e.activity_key = json_extract(wanted.value, '$[1]') "
         "AND e.rule_id = json_extract(wanted.value, '$[2]')"
     ),
-    decoders=((7, decimal_of_scale(2)), (8, bool), (9, utc_datetime), (11, bool), (12, bool)),
+    decoders=(
+        (7, decimal_of_scale(JP_SCALE)),
+        (8, bool),
+        (9, utc_datetime),
+        (11, bool),
+        (12, bool),
+    ),
 )
 """The evidence of some (subject, activity, rule) groups: every credited statement asks."""
 

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
-JP = Numeric(9, 2)
+JP_SCALE = 2
+JP = Numeric(9, JP_SCALE)
 """JP keep fractions (0.5 steps by default); exports round per record (domain.md)."""
 
 

@@ -29,9 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms_bridge.db import Base, BigId, UTCDateTime
+from lms_bridge.models.credit import JP
 from lms_bridge.models.lrs import KEY_LENGTH
 
-JP = Numeric(9, 2)
 SCORE = Numeric(6, 2)
 """Scores on 0 to 100 with two decimals."""
 
