@@ -28,6 +28,12 @@ INTEGRITY_RETRIES = 3
 """A concurrent insert of the same id surfaces as a unique violation: retry, then compare."""
 
 
+def _object_ids(result: StoreResult) -> list[str]:
+    """The ids of the new statements' objects: what a ``nominal`` rule looks up."""
+    objects = (item.statement["object"] for item in result.new)
+    return [str(obj["id"]) for obj in objects if "id" in obj]
+
+
 def record_statements(
     statements: Sequence[dict[str, Any]],
     *,
@@ -56,7 +62,7 @@ def record_statements(
                         ],
                         result.voided_targets,
                         policy,
-                        nominal_jp_lookup(policy),
+                        nominal_jp_lookup(policy, _object_ids(result)),
                     )
                 record_progress(
                     session,

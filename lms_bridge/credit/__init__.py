@@ -6,8 +6,9 @@ the reasons, instead of failing on the first statement); services read it from h
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import or_, select
@@ -16,8 +17,9 @@ from lms_bridge.credit.ledger import rematch_actors as _rematch_in_session
 from lms_bridge.credit.policy import Policy, PolicyError, load_policy
 from lms_bridge.credit.rules import NominalJp
 from lms_bridge.db import db, unit_of_work
+from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows
 from lms_bridge.lrs.keys import index_key
-from lms_bridge.models.credit import CreditEvidence
+from lms_bridge.models.credit import JP_SCALE, CreditEvidence
 from lms_bridge.models.programs import ProgramModule
 
 EXTENSION = "lms_bridge.policy"
@@ -46,33 +48,64 @@ def current_policy() -> Policy:
     return policy
 
 
-def nominal_jp_lookup(policy: Policy) -> NominalJp:
+NOMINAL_JP_OF_MODULES = DriverQuery(
+    postgresql=(
+        "SELECT activity_key, nominal_jp FROM program_modules "
+        "WHERE activity_key = ANY(%(keys)s) ORDER BY program_id"
+    ),
+    sqlite=(
+        "SELECT m.activity_key, m.nominal_jp FROM json_each(:keys) AS wanted "
+        "CROSS JOIN program_modules AS m ON m.activity_key = wanted.value ORDER BY m.program_id"
+    ),
+    decoders=((1, decimal_of_scale(JP_SCALE)),),
+)
+"""Nominal JP of the program modules of some activities; the newest program comes last."""
+
+
+def nominal_jp_lookup(policy: Policy, activity_ids: Iterable[str] | None = None) -> NominalJp:
     """Nominal JP of catalogued activities: the policy's catalogue, then program modules.
 
     Program modules (distance and classical sessions especially) carry their nominal JP in
     their template, so the ``nominal`` rules credit them without a second catalogue to keep
-    in step. Offline (no app context, as ``credit explain`` in a test) only the catalogue
-    counts. The modules are read lazily, at most once per lookup (one lookup per batch),
-    and only when an activity is not in the policy's catalogue; when several program
-    versions share an activity, the newest version's JP counts.
+    in step. When several program versions share an activity, the newest version's JP
+    counts. Modules are read lazily, only when an activity is not in the policy's
+    catalogue: given ``activity_ids`` (a batch's objects), the first miss reads the modules
+    of just those activities in one query, and an activity outside them is read on its
+    own; without them (recompute walks everything) every module is read once. Offline (no
+    app context, as ``credit explain`` in a test) only the catalogue counts.
     """
-    modules: dict[str, Decimal] | None = None
+    expected = None if activity_ids is None else {index_key(i) for i in activity_ids}
+    known: dict[str, Decimal] = {}
+    asked: set[str] | None = None  # keys whose modules are in ``known``; None = none read
 
-    def nominal_jp(activity_id: str) -> Decimal | None:
-        nonlocal modules
-        entry = policy.catalogue.get(activity_id)
-        if entry:
-            return entry.nominal_jp
-        if modules is None:
-            if not has_app_context():
-                return None  # explaining files offline: no database, no program modules
-            rows = db.session.execute(
+    def read_modules(keys: set[str] | None) -> None:
+        session = db.session()
+        rows: Sequence[tuple[Any, ...]]
+        if keys is None:
+            rows = session.execute(
                 select(ProgramModule.activity_key, ProgramModule.nominal_jp).order_by(
                     ProgramModule.program_id
                 )
-            )
-            modules = dict(rows.all())
-        return modules.get(index_key(activity_id))
+            ).all()
+        else:
+            rows = driver_rows(session, NOMINAL_JP_OF_MODULES, {"keys": sorted(keys)})
+        known.update((key, jp) for key, jp in rows)
+
+    def nominal_jp(activity_id: str) -> Decimal | None:
+        nonlocal asked
+        entry = policy.catalogue.get(activity_id)
+        if entry:
+            return entry.nominal_jp
+        if not has_app_context():
+            return None  # explaining files offline: no database, no program modules
+        key = index_key(activity_id)
+        if asked is None:
+            read_modules(None if expected is None else expected | {key})
+            asked = set() if expected is None else expected | {key}
+        elif expected is not None and key not in asked:
+            read_modules({key})
+            asked.add(key)
+        return known.get(key)
 
     return nominal_jp
 

@@ -13,10 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
+from lms_bridge import credit
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.driver import DriverQuery, driver_rows
+from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import CreditEntry, OutboxEvent, ProgressEvidence
 from lms_bridge.programs import cohort_progress, participant_progress, progress
+from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.derive import (
     Evidence,
     ModuleRule,
@@ -24,12 +27,14 @@ from lms_bridge.programs.derive import (
     derive_module,
     derive_program,
 )
+from lms_bridge.programs.template import parse_template, shipped_templates
 from tests.conftest import XAPIClient, count_rows
 from tests.lms_bridge.programs.builders import (
     ATTENDED,
     COMPLETED,
     FAILED,
     LATSAR,
+    LMS,
     PASSED,
     VIEWED,
     latsar_cohort,
@@ -320,3 +325,47 @@ def test_concurrent_batches_about_one_participant_derive_from_all_their_evidence
         )
         == 1
     )
+
+
+def test_nominal_jp_reads_the_modules_of_the_batch_only(
+    app_context: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's lookup reads its own activities' modules once, not every program's."""
+    latsar_cohort(nips(1))
+    asked: list[list[str]] = []
+
+    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
+        asked.append(list(params["keys"]))
+        return driver_rows(session, query, params)
+
+    monkeypatch.setattr(credit, "driver_rows", record_driver_query)
+    in_batch = [f"{LATSAR}/klasikal", f"{LATSAR}/habituasi"]
+    nominal_jp = credit.nominal_jp_lookup(credit.current_policy(), in_batch)
+
+    assert nominal_jp(f"{LATSAR}/klasikal") == Decimal(54)
+    assert nominal_jp(f"{LATSAR}/habituasi") == Decimal(203)
+    assert asked == [sorted(index_key(activity) for activity in in_batch)]
+    assert nominal_jp(f"{LATSAR}/bela-negara") == Decimal(60)  # outside the batch: read alone
+    assert nominal_jp(f"{LATSAR}/bela-negara") == Decimal(60)
+    assert nominal_jp(f"{LMS}/course/view.php?id=999") is None
+    assert asked[1:] == [
+        [index_key(f"{LATSAR}/bela-negara")],
+        [index_key(f"{LMS}/course/view.php?id=999")],
+    ]
+
+
+def test_nominal_jp_of_an_activity_in_two_program_versions_is_the_newest(
+    app_context: Flask,
+) -> None:
+    latsar_cohort(nips(1))
+    template = next(p for p in shipped_templates() if p.stem == "latsar-cpns").read_text()
+    klasikal = template.index("/klasikal")
+    version_2 = (
+        template[:klasikal].replace("version: 1", "version: 2", 1)
+        + template[klasikal:].replace("nominal_jp: 54", "nominal_jp: 48", 1)
+    ).replace("nominal_jp: 30\n", "nominal_jp: 36\n", 1)  # the total stays 647
+    with unit_of_work() as session:
+        import_program(session, parse_template(version_2, "latsar-cpns v2"))
+    activities = [f"{LATSAR}/klasikal"]
+    for batch in (activities, None):  # a batch's lookup, and recompute's (every module)
+        assert credit.nominal_jp_lookup(credit.current_policy(), batch)(activities[0]) == 48
