@@ -1,4 +1,5 @@
-"""Bulk writes of statement batches: COPY on PostgreSQL, executemany elsewhere.
+"""Bulk writes of statement batches: COPY on PostgreSQL (one INSERT for a few rows),
+executemany elsewhere.
 
 Validation is cheap (~30 µs a statement), so the write path sets the ingestion rate. A batch
 of 100 Moodle statements is ~600 rows (statements plus index rows); row-by-row protocol
@@ -63,10 +64,12 @@ def copy_rows(
         raise IntegrityError(command, None, error) from error
 
 
-def execute_on_driver(session: Session, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+def execute_on_driver(
+    session: Session, sql: str, values: Sequence[Any], *, returns_rows: bool = True
+) -> list[tuple[Any, ...]]:
     """Run one statement with positional ``%s`` values on the driver (PostgreSQL) and
-    return its rows. Aware datetimes go in as naive UTC (as UTCDateTime stores them); lists
-    bind as arrays.
+    return its rows (none when ``returns_rows`` is false). Aware datetimes go in as naive
+    UTC (as UTCDateTime stores them); lists bind as arrays.
 
     For the statements every POST runs (reserving keys, the one-statement insert, advisory
     locks), where SQLAlchemy's execution machinery would cost more than the query.
@@ -76,7 +79,7 @@ def execute_on_driver(session: Session, sql: str, values: Sequence[Any]) -> list
     try:
         with driver_connection.cursor() as cursor:
             cursor.execute(sql, [_naive_utc(value) for value in values])
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall() if returns_rows else []
             return rows
     except psycopg.errors.IntegrityError as error:
         raise IntegrityError(sql, None, error) from error
@@ -110,18 +113,38 @@ def _columns_to_convert(rows: Sequence[Sequence[Any]]) -> list[int]:
     return positions
 
 
+SMALL_INSERT_ROWS = 20
+"""Up to this many rows go in one ``INSERT … VALUES`` rather than a COPY on PostgreSQL.
+
+A COPY takes two round trips (the command, then the data and its result) where an INSERT
+takes one; for the few evidence, entry and index rows of a single statement the round trip
+costs more than COPY saves. Past a couple of dozen rows COPY's cheaper encoding wins.
+"""
+
+
 def insert_rows(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Append ``rows`` with the fastest plain path of the database at hand."""
     if not rows:
         return
-    if is_postgresql(session):
+    if not is_postgresql(session):
+        session.connection().execute(
+            table.insert(), [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+    elif len(rows) > SMALL_INSERT_ROWS:
         copy_rows(session, table, columns, rows)
-        return
-    session.connection().execute(
-        table.insert(), [dict(zip(columns, row, strict=True)) for row in rows]
-    )
+    else:
+        names = ", ".join(f'"{name}"' for name in columns)
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        values_clause = ", ".join([placeholders] * len(rows))
+        execute_on_driver(
+            session,
+            # Names come from our own metadata; every value is a bound parameter.
+            f'INSERT INTO "{table.name}" ({names}) VALUES {values_clause}',  # noqa: S608
+            [_as_stored(value) for row in rows for value in row],
+            returns_rows=False,
+        )
 
 
 def lock_keys(session: Session, keys: Collection[str]) -> None:

@@ -17,7 +17,9 @@ from lms_bridge.credit.entry_rows import (
     write_changes,
 )
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.models import CreditEntry
+from lms_bridge.lrs import bulk
+from lms_bridge.lrs.bulk import SMALL_INSERT_ROWS
+from lms_bridge.models import CreditEntry, CreditEvidence
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import NIP_A, completion
 
@@ -105,3 +107,56 @@ def test_the_ledger_never_writes_an_auditor_s_decision_back(
     row.decided_by = "someone"
     with pytest.raises(ValueError, match="decided_by"):
         write_changes(db.session(), [row])
+
+
+def _empty_all_but_clients() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name != "clients":
+                connection.execute(table.delete())
+
+
+def _ledger_as_stored() -> list[tuple[Any, ...]]:
+    db.session.expire_all()
+    return [
+        (
+            entry.statement_ids,
+            entry.jp_raw,
+            entry.jp,
+            entry.occurred_at,
+            entry.local_date,
+            entry.status,
+            entry.explanation,
+            sorted((e.statement_id, e.jp, e.occurred_at, e.voided) for e in evidence),
+        )
+        for entry in db.session.scalars(select(CreditEntry).order_by(CreditEntry.activity_id))
+        for evidence in [
+            db.session.scalars(
+                select(CreditEvidence).where(CreditEvidence.activity_key == entry.activity_key)
+            ).all()
+        ]
+    ]
+
+
+def test_a_few_rows_and_many_rows_are_stored_alike(
+    xapi: XAPIClient, app_context: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL inserts a few rows with INSERT and many with COPY: the values agree."""
+    statements = [
+        completion(module=module, minutes=45 + module, timestamp=f"2025-03-{module:02}T02:30:00Z")
+        for module in range(1, SMALL_INSERT_ROWS + 6)
+    ]
+    seen: list[list[tuple[Any, ...]]] = []
+    for few_rows_at_a_time in (True, False):
+        _empty_all_but_clients()
+        monkeypatch.setattr(
+            bulk, "SMALL_INSERT_ROWS", SMALL_INSERT_ROWS if few_rows_at_a_time else 0
+        )
+        if few_rows_at_a_time:
+            for statement in statements:  # a row or two per request
+                assert xapi.post_statements(statement).status_code == 200
+        else:  # one request: more rows than SMALL_INSERT_ROWS, and every insert as COPY
+            assert xapi.post_statements(statements).status_code == 200
+        seen.append(_ledger_as_stored())
+    assert len(seen[0]) == len(statements) == SMALL_INSERT_ROWS + 5
+    assert seen[0] == seen[1]
