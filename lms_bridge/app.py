@@ -19,7 +19,7 @@ from blueprints.api import init_api
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
-from lms_bridge.db import configure_sqlite, db
+from lms_bridge.db import configure_sqlite, db, ping_after_idle
 from lms_bridge.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
         SQLALCHEMY_DATABASE_URI=url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SQLALCHEMY_ECHO=settings.sql_echo,
         # Multipart framing and form encoding add a little to the statement limit.
         MAX_CONTENT_LENGTH=settings.max_body_bytes + 64 * 1024,
@@ -86,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        else:
+            ping_after_idle(db.engine)
 
     CORS(
         app,

@@ -6,6 +6,7 @@ rolls back, which is what makes "a batch is stored whole or not at all" true by 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -67,6 +69,38 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+IDLE_BEFORE_PING_S = 1.0
+"""A pooled connection idle longer than this is checked before use (see below)."""
+
+
+def ping_after_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING_S) -> None:
+    """Check a pooled server connection before use only when it has sat idle.
+
+    SQLAlchemy's ``pool_pre_ping`` checks on every checkout: one more round trip in each
+    request, and on a busy LRS every round trip waits for a core. A connection handed back
+    moments ago is alive unless the server died in those moments, and then SQLAlchemy's own
+    disconnect handling drops it, and the rest of the pool with it, on first use. So only a
+    connection idle for ``idle_seconds`` (a restart, a network drop, a timeout could have
+    happened meanwhile) is pinged; a dead one is replaced before the request sees it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return  # fresh from connect, or back in the pool a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # whatever the driver raises, the connection is unusable
+            raise DisconnectionError(f"pooled connection failed its ping: {error}") from error
+        if not alive:
+            raise DisconnectionError("pooled connection failed its ping")
 
 
 def configure_sqlite(engine: Engine) -> None:
