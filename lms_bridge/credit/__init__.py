@@ -76,7 +76,8 @@ def nominal_jp_lookup(policy: Policy, activity_ids: Iterable[str] | None = None)
     """
     expected = None if activity_ids is None else {index_key(i) for i in activity_ids}
     known: dict[str, Decimal] = {}
-    asked: set[str] | None = None  # keys whose modules are in ``known``; None = none read
+    read: set[str] = set()  # activity keys whose modules are in ``known``
+    read_all = False
 
     def read_modules(keys: set[str] | None) -> None:
         session = db.session()
@@ -92,19 +93,20 @@ def nominal_jp_lookup(policy: Policy, activity_ids: Iterable[str] | None = None)
         known.update((key, jp) for key, jp in rows)
 
     def nominal_jp(activity_id: str) -> Decimal | None:
-        nonlocal asked
+        nonlocal read_all
         entry = policy.catalogue.get(activity_id)
         if entry:
             return entry.nominal_jp
         if not has_app_context():
             return None  # explaining files offline: no database, no program modules
         key = index_key(activity_id)
-        if asked is None:
-            read_modules(None if expected is None else expected | {key})
-            asked = set() if expected is None else expected | {key}
-        elif expected is not None and key not in asked:
-            read_modules({key})
-            asked.add(key)
+        if expected is None and not read_all:
+            read_modules(None)
+            read_all = True
+        elif expected is not None and key not in read:
+            wanted = (expected | {key}) - read  # the batch's at the first miss, then one
+            read_modules(wanted)
+            read.update(wanted)
         return known.get(key)
 
     return nominal_jp

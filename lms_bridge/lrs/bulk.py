@@ -118,7 +118,7 @@ SMALL_INSERT_ROWS = 20
 
 A COPY takes two round trips (the command, then the data and its result) where an INSERT
 takes one; for the few evidence, entry and index rows of a single statement the round trip
-costs more than COPY saves. Past a couple of dozen rows COPY's cheaper encoding wins.
+costs more than COPY saves. For the hundreds of rows of a batch COPY's encoding is cheaper.
 """
 
 
