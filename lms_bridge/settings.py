@@ -44,6 +44,9 @@ class Settings:
     """How client secrets are hashed (werkzeug method string); tests use a cheaper one."""
     policy_file: str = ""
     """The JP policy (YAML); empty = the default shipped in lms_bridge/policies/."""
+    client_cache_seconds: int = 60
+    """PostgreSQL: how long a process keeps a client it authenticated; every change to the
+    clients table empties every process's cache at once (NOTIFY). 0 = read it every request."""
     credit_enabled: bool = True
     """Award JP as statements arrive (off only to measure the LRS alone)."""
     log_level: str = "INFO"

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from lms_bridge.access import CreatedClient, create_client
+from lms_bridge.access.client_cache import stop_listeners
 from lms_bridge.app import create_app
 from lms_bridge.cli import upgrade_database
 from lms_bridge.db import db
@@ -60,6 +61,7 @@ def postgres_url() -> Iterator[str]:
     yield base.set(drivername="postgresql+psycopg", database=name).render_as_string(
         hide_password=False
     )
+    stop_listeners()  # their connections would reconnect to the dropped database
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -2,8 +2,10 @@
 
 A scrypt check costs tens of milliseconds by design, too much for every statement POST, so a
 process remembers (for a short while) which key/secret pairs it has already verified, keyed
-by an HMAC of the secret under a random per-process key: the plain secret is never kept. The
-client row is still read on every request, so a revocation takes effect at once.
+by an HMAC of the secret under a random per-process key: the plain secret is never kept. On
+PostgreSQL the authenticated client is also kept, until the ``clients`` table changes
+(:mod:`lms_bridge.access.client_cache`): a revocation reaches every process by NOTIFY within
+milliseconds. On SQLite the row is read on every request.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+import psycopg
+from sqlalchemy import Engine, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.access import api_scopes
+from lms_bridge.access.client_cache import ClientCache, cache_for, forget_clients
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import Client
@@ -107,6 +111,7 @@ def create_client(
         session.add(client)
         session.flush()
         client_id = client.id
+    forget_clients()
     return CreatedClient(client_id, name.strip(), key, secret, chosen_scopes)
 
 
@@ -127,6 +132,7 @@ def reset_client(name: str, *, key: str, scopes: tuple[str, ...] | list[str]) ->
             client.scopes = list(scopes)
             client.revoked_at = None
             client_id = client.id
+    forget_clients()
     if client is None:
         return create_client(name, key=key, scopes=scopes)
     return CreatedClient(client_id, name, key, secret, tuple(scopes))
@@ -145,6 +151,7 @@ def revoke_client(key: str) -> None:
             raise ClientError(f"no client with key {key!r}")
         if client.revoked_at is None:
             client.revoked_at = utcnow()
+    forget_clients()
 
 
 def _fingerprint(secret: str) -> bytes:
@@ -165,15 +172,49 @@ CLIENT_BY_KEY = DriverQuery(
 """Every xAPI request runs this: it goes straight to the driver (lms_bridge.driver)."""
 
 
+def _listener_connection(engine: Engine) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection of its own for the change listener, to the app's database."""
+    arguments, options = engine.dialect.create_connect_args(engine.url)
+    return psycopg.connect(*arguments, **options, autocommit=True)
+
+
+def _client_cache() -> ClientCache | None:
+    """This process's cache of authenticated clients, or None where there is none."""
+    seconds = current_settings().client_cache_seconds
+    engine = db.engine
+    if seconds <= 0 or engine.dialect.name != "postgresql":
+        return None
+    return cache_for(
+        engine.url.render_as_string(hide_password=False),
+        seconds,
+        lambda: _listener_connection(engine),
+    )
+
+
 def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
     """The client these credentials belong to, or ``None`` when they are wrong or revoked."""
+    fingerprint = _fingerprint(secret)
+    cache = _client_cache()
+    generation = None
+    if cache is not None:
+        cached = cache.lookup((key, fingerprint))
+        if isinstance(cached, AuthenticatedClient):
+            return cached
+        generation = cache.generation()
+    client = _read_and_verify(key, secret, fingerprint)
+    if client is not None and cache is not None:
+        cache.store((key, fingerprint), client, generation)
+    return client
+
+
+def _read_and_verify(key: str, secret: str, fingerprint: bytes) -> AuthenticatedClient | None:
     rows = driver_rows(db.session(), CLIENT_BY_KEY, {"key": key})
     if not rows:
         return None
     client_id, name, secret_hash, scopes, authority = rows[0]
     # Keyed by the stored hash too: once a secret is reset, what was verified against the
     # old hash no longer counts, in every process.
-    cache_key = (key, secret_hash, _fingerprint(secret))
+    cache_key = (key, secret_hash, fingerprint)
     now = time.monotonic()
     with _verified_lock:
         verified_at = _verified.get(cache_key)
