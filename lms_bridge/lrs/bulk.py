@@ -123,10 +123,17 @@ costs more than COPY saves. For the hundreds of rows of a batch COPY's encoding 
 
 
 def insert_rows(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    lock: Collection[str] = (),
 ) -> None:
-    """Append ``rows`` with the fastest plain path of the database at hand."""
+    """Append ``rows`` with the fastest plain path of the database at hand, then take
+    :func:`lock_keys` on ``lock``: a few rows and their locks go in one round trip."""
     if not rows:
+        lock_keys(session, lock)
         return
     if not is_postgresql(session):
         session.connection().execute(
@@ -134,31 +141,39 @@ def insert_rows(
         )
     elif len(rows) > SMALL_INSERT_ROWS:
         copy_rows(session, table, columns, rows)
+        lock_keys(session, lock)
     else:
         names = ", ".join(f'"{name}"' for name in columns)
         placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
         values_clause = ", ".join([placeholders] * len(rows))
-        execute_on_driver(
-            session,
-            # Names come from our own metadata; every value is a bound parameter.
-            f'INSERT INTO "{table.name}" ({names}) VALUES {values_clause}',  # noqa: S608
-            [_as_stored(value) for row in rows for value in row],
-            returns_rows=False,
-        )
+        # Names come from our own metadata; every value is a bound parameter.
+        insert = f'INSERT INTO "{table.name}" ({names}) VALUES {values_clause}'  # noqa: S608
+        values = [_as_stored(value) for row in rows for value in row]
+        if lock:
+            # A data-modifying WITH runs whether or not the query reads it.
+            execute_on_driver(
+                session, f"WITH inserted AS ({insert}) {LOCK_KEYS}", [*values, sorted(lock)]
+            )
+        else:
+            execute_on_driver(session, insert, values, returns_rows=False)
+
+
+LOCK_KEYS = (
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
+    "FROM (SELECT unnest(CAST(%s AS text[])) AS key ORDER BY 1) AS wanted"
+)
 
 
 def lock_keys(session: Session, keys: Collection[str]) -> None:
     """Serialise transactions that touch the same keys, until this transaction ends.
 
     PostgreSQL: one transaction-scoped advisory lock per key, taken in sorted order (two
-    transactions never wait on each other in a cycle) in one round trip. SQLite needs
-    nothing: a unit of work that writes already holds the database's write lock.
+    transactions never wait on each other in a cycle) in one round trip. A transaction
+    takes all its keys in one call: two calls could take them out of order. What is read
+    after the lock is read in a later statement, with a snapshot taken after it was
+    granted. SQLite needs nothing: a unit of work that writes already holds the
+    database's write lock.
     """
     if not keys or not is_postgresql(session):
         return
-    execute_on_driver(
-        session,
-        "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
-        "FROM (SELECT unnest(CAST(%s AS text[])) AS key ORDER BY 1) AS wanted",
-        [sorted(keys)],
-    )
+    execute_on_driver(session, LOCK_KEYS, [sorted(keys)])
