@@ -19,7 +19,7 @@ from lms_bridge.credit import current_policy, nominal_jp_lookup
 from lms_bridge.credit.ledger import CreditableStatement, credit_statements
 from lms_bridge.db import unit_of_work
 from lms_bridge.lrs.store import StoreResult, store_batch
-from lms_bridge.programs.progress import record_progress
+from lms_bridge.programs.progress import modules_read_along, record_progress
 from lms_bridge.settings import current_settings
 from xapi.multipart import AttachmentPart
 from xapi.versions import XAPIVersion
@@ -46,7 +46,13 @@ def record_statements(
         try:
             with unit_of_work() as session:
                 result = store_batch(
-                    session, statements, client=client, version=version, attachments=attachments
+                    session,
+                    statements,
+                    client=client,
+                    version=version,
+                    attachments=attachments,
+                    # One statement: its program modules are read by its insert's round trip.
+                    read_along=modules_read_along(statements[0]) if len(statements) == 1 else None,
                 )
                 if not (result.new or result.voided_targets):
                     return result  # an identical resend: nothing new to credit or track
@@ -71,6 +77,7 @@ def record_statements(
                     nip_home_pages=policy.nip_home_pages,
                     time_zone=policy.time_zone,
                     client=client,
+                    module_ids=result.read_along,
                 )
                 return result
         except IntegrityError:

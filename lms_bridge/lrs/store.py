@@ -67,6 +67,22 @@ class StoreResult:
     ids: list[str]
     new: list[StoredStatement] = field(default_factory=list)
     voided_targets: set[str] = field(default_factory=set)
+    read_along: Any = None
+    """The answer of the caller's :class:`ReadAlong`, when the insert could carry it."""
+
+
+@dataclass(frozen=True)
+class ReadAlong:
+    """A read the caller needs next, carried by the one-statement insert's round trip.
+
+    ``sql`` is a PostgreSQL expression giving one value (an ``ARRAY(SELECT …)``, say) with
+    ``%s`` placeholders for ``values``. A request that stores one statement makes three
+    round trips (BEGIN, the insert, COMMIT) instead of four. Paths that cannot carry it
+    leave :attr:`StoreResult.read_along` None and the caller reads for itself.
+    """
+
+    sql: str
+    values: tuple[Any, ...]
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -101,6 +117,7 @@ def store_batch(
     client: AuthenticatedClient,
     version: XAPIVersion,
     attachments: Mapping[str, AttachmentPart] | None = None,
+    read_along: ReadAlong | None = None,
 ) -> StoreResult:
     """Store a validated batch in the caller's transaction (it only flushes).
 
@@ -115,9 +132,11 @@ def store_batch(
         # inserted in one round trip. Only an id already taken falls through to the
         # general path, which compares (an equivalent resend is a no-op, else 409).
         item = _prepared(ids[0], statements[0], client, stored, default_version)
-        if item.index.verb_id != VOIDED_VERB and _insert_unless_stored(session, item, client):
-            _insert_attachments(session, [item], attachments)
-            return StoreResult(ids=ids, new=[item])
+        if item.index.verb_id != VOIDED_VERB:
+            inserted, answer = _insert_unless_stored(session, item, client, read_along)
+            if inserted:
+                _insert_attachments(session, [item], attachments)
+                return StoreResult(ids=ids, new=[item], read_along=answer)
 
     existing, voided_earlier = _known(session, set(ids))
     for statement_id, statement in zip(ids, statements, strict=True):
@@ -264,20 +283,27 @@ INSERT_UNLESS_STORED = (
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
     "activities AS (INSERT INTO statement_activities (statement_pk, activity_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored) "
-    "SELECT pk, voided FROM stored"
+    "SELECT pk, voided{read_along} FROM stored"
 )
 """PostgreSQL: one statement, stored already voided if its voiding statement came first,
-with its index rows, in one round trip; no row when the id is taken."""
+with its index rows (and the caller's :class:`ReadAlong`), in one round trip; no row when
+the id is taken."""
 
 
 def _insert_unless_stored(
-    session: Session, item: StoredStatement, client: AuthenticatedClient
-) -> bool:
-    """Insert a single non-voiding statement unless its id is stored; sets ``pk``/``voided``."""
+    session: Session,
+    item: StoredStatement,
+    client: AuthenticatedClient,
+    read_along: ReadAlong | None,
+) -> tuple[bool, Any]:
+    """Insert a single non-voiding statement unless its id is stored; sets ``pk``/``voided``.
+
+    Returns whether it was inserted and the answer of ``read_along``.
+    """
     *columns, _voided, payload = _statement_row(item, client, voided=False)
     rows = execute_on_driver(
         session,
-        INSERT_UNLESS_STORED,
+        INSERT_UNLESS_STORED.format(read_along=f", {read_along.sql}" if read_along else ""),
         [
             *columns,
             item.statement_id,
@@ -285,12 +311,13 @@ def _insert_unless_stored(
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
             [index_key(key) for key in item.index.related_activity_ids],
+            *(read_along.values if read_along else ()),
         ],
     )
     if not rows:
-        return False
-    [(item.pk, item.voided)] = rows
-    return True
+        return False, None
+    [(item.pk, item.voided, *answer)] = rows
+    return True, answer[0] if answer else None
 
 
 def _statement_row(

@@ -30,7 +30,7 @@ from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.bulk import insert_rows
 from lms_bridge.lrs.keys import index_key
-from lms_bridge.lrs.store import StoredStatement, format_timestamp, store_batch
+from lms_bridge.lrs.store import ReadAlong, StoredStatement, format_timestamp, store_batch
 from lms_bridge.models.programs import (
     Cohort,
     Enrollment,
@@ -105,6 +105,20 @@ MODULES_OF = DriverQuery(
 )
 """The program modules a batch's activities belong to; every statement POST asks."""
 
+MODULES_ALONG = "ARRAY(SELECT id FROM program_modules WHERE activity_key = ANY(CAST(%s AS text[])))"
+""":data:`MODULES_OF` as one value, to ride on a single statement's insert (ReadAlong)."""
+
+
+def _activity_keys(statement: Mapping[str, Any]) -> set[str]:
+    if statement["verb"]["id"] == VOIDED_VERB:
+        return set()
+    return {index_key(activity_id) for activity_id in _activity_ids(statement)}
+
+
+def modules_read_along(statement: Mapping[str, Any]) -> ReadAlong:
+    """The program-module read :func:`record_progress` needs, for the store to carry."""
+    return ReadAlong(MODULES_ALONG, (sorted(_activity_keys(statement)),))
+
 
 @dataclass
 class ProgressUpdate:
@@ -122,23 +136,26 @@ def record_progress(
     nip_home_pages: Collection[str],
     time_zone: ZoneInfo,
     client: AuthenticatedClient,
+    module_ids: Sequence[int] | None = None,
 ) -> ProgressUpdate:
-    """Store the batch's progress evidence and re-derive what it touched (flushes only)."""
+    """Store the batch's progress evidence and re-derive what it touched (flushes only).
+
+    ``module_ids``: what :func:`modules_read_along` read for the batch, when it was read.
+    """
     update_ = ProgressUpdate()
     keys_of: dict[int, set[str]] = {}
     for position, item in enumerate(new):
-        if item.statement["verb"]["id"] == VOIDED_VERB:
-            continue
-        keys = {index_key(activity_id) for activity_id in _activity_ids(item.statement)}
+        keys = _activity_keys(item.statement)
         if keys:
             keys_of[position] = keys
     all_keys = set().union(*keys_of.values()) if keys_of else set()
     modules: list[ProgramModule] = []
-    module_ids = (
-        [module_id for (module_id,) in driver_rows(session, MODULES_OF, {"keys": sorted(all_keys)})]
-        if all_keys
-        else []
-    )
+    if module_ids is None:
+        module_ids = (
+            [id_ for (id_,) in driver_rows(session, MODULES_OF, {"keys": sorted(all_keys)})]
+            if all_keys
+            else []
+        )
     for chunk in chunked(module_ids):  # most batches touch no module: one cheap read
         modules += session.scalars(select(ProgramModule).where(ProgramModule.id.in_(chunk)))
     touched: set[int] = set()
