@@ -19,7 +19,7 @@ from lms_bridge.credit import current_policy, nominal_jp_lookup
 from lms_bridge.credit.ledger import CreditableStatement, credit_statements
 from lms_bridge.db import unit_of_work
 from lms_bridge.lrs.store import StoreResult, store_batch
-from lms_bridge.programs.progress import modules_read_along, record_progress
+from lms_bridge.programs.progress import modules_read, modules_read_along, record_progress
 from lms_bridge.settings import current_settings
 from xapi.multipart import AttachmentPart
 from xapi.versions import XAPIVersion
@@ -42,6 +42,9 @@ def record_statements(
     attachments: Mapping[str, AttachmentPart] | None = None,
 ) -> StoreResult:
     """Store a batch and credit it, whole or not at all; returns the ids in order."""
+    # One statement: its program modules (for progress and nominal JP) are read by its
+    # insert's round trip.
+    read_along = modules_read_along(statements[0]) if len(statements) == 1 else None
     for attempt in range(INTEGRITY_RETRIES):
         try:
             with unit_of_work() as session:
@@ -51,11 +54,15 @@ def record_statements(
                     client=client,
                     version=version,
                     attachments=attachments,
-                    # One statement: its program modules are read by its insert's round trip.
-                    read_along=modules_read_along(statements[0]) if len(statements) == 1 else None,
+                    read_along=read_along,
                 )
                 if not (result.new or result.voided_targets):
                     return result  # an identical resend: nothing new to credit or track
+                modules = (
+                    modules_read(read_along, result.read_along)
+                    if read_along is not None and result.read_along_done
+                    else None
+                )
                 policy = current_policy()
                 if current_settings().credit_enabled:
                     credit_statements(
@@ -68,7 +75,11 @@ def record_statements(
                         ],
                         result.voided_targets,
                         policy,
-                        nominal_jp_lookup(policy, _object_ids(result)),
+                        nominal_jp_lookup(
+                            policy,
+                            _object_ids(result),
+                            read=(modules.keys, modules.nominal_jp) if modules else None,
+                        ),
                     )
                 record_progress(
                     session,
@@ -77,7 +88,7 @@ def record_statements(
                     nip_home_pages=policy.nip_home_pages,
                     time_zone=policy.time_zone,
                     client=client,
-                    module_ids=result.read_along,
+                    module_ids=modules.module_ids if modules else None,
                 )
                 return result
         except IntegrityError:

@@ -6,7 +6,7 @@ the reasons, instead of failing on the first statement); services read it from h
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +62,11 @@ NOMINAL_JP_OF_MODULES = DriverQuery(
 """Nominal JP of the program modules of some activities; the newest program comes last."""
 
 
-def nominal_jp_lookup(policy: Policy, activity_ids: Iterable[str] | None = None) -> NominalJp:
+def nominal_jp_lookup(
+    policy: Policy,
+    activity_ids: Iterable[str] | None = None,
+    read: tuple[Collection[str], Mapping[str, Decimal]] | None = None,
+) -> NominalJp:
     """Nominal JP of catalogued activities: the policy's catalogue, then program modules.
 
     Program modules (distance and classical sessions especially) carry their nominal JP in
@@ -71,13 +75,17 @@ def nominal_jp_lookup(policy: Policy, activity_ids: Iterable[str] | None = None)
     counts. Modules are read lazily, only when an activity is not in the policy's
     catalogue: given ``activity_ids`` (a batch's objects), the first miss reads the modules
     of just those activities in one query, and an activity outside them is read on its
-    own; without them (recompute walks everything) every module is read once. Offline (no
-    app context, as ``credit explain`` in a test) only the catalogue counts.
+    own; without them (recompute walks everything) every module is read once. ``read`` is
+    a read made already: the activity keys it covered and the nominal JP it found. Offline
+    (no app context, as ``credit explain`` in a test) only the catalogue counts.
     """
     expected = None if activity_ids is None else {index_key(i) for i in activity_ids}
     known: dict[str, Decimal] = {}
-    read: set[str] = set()  # activity keys whose modules are in ``known``
+    covered: set[str] = set()  # activity keys whose modules are in ``known``
     read_all = False
+    if read is not None:
+        covered.update(read[0])
+        known.update(read[1])
 
     def read_modules(keys: set[str] | None) -> None:
         session = db.session()
@@ -103,10 +111,10 @@ def nominal_jp_lookup(policy: Policy, activity_ids: Iterable[str] | None = None)
         if expected is None and not read_all:
             read_modules(None)
             read_all = True
-        elif expected is not None and key not in read:
-            wanted = (expected | {key}) - read  # the batch's at the first miss, then one
+        elif expected is not None and key not in covered:
+            wanted = (expected | {key}) - covered  # the batch's at the first miss, then one
             read_modules(wanted)
-            read.update(wanted)
+            covered.update(wanted)
         return known.get(key)
 
     return nominal_jp

@@ -68,7 +68,9 @@ class StoreResult:
     new: list[StoredStatement] = field(default_factory=list)
     voided_targets: set[str] = field(default_factory=set)
     read_along: Any = None
-    """The answer of the caller's :class:`ReadAlong`, when the insert could carry it."""
+    """The answer of the caller's :class:`ReadAlong` (when ``read_along_done``)."""
+    read_along_done: bool = False
+    """Whether the insert carried the caller's :class:`ReadAlong` (the answer may be NULL)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,9 @@ def store_batch(
             inserted, answer = _insert_unless_stored(session, item, client, read_along)
             if inserted:
                 _insert_attachments(session, [item], attachments)
-                return StoreResult(ids=ids, new=[item], read_along=answer)
+                return StoreResult(
+                    ids=ids, new=[item], read_along=answer, read_along_done=read_along is not None
+                )
 
     existing, voided_earlier = _known(session, set(ids))
     for statement_id, statement in zip(ids, statements, strict=True):

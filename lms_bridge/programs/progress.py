@@ -105,8 +105,13 @@ MODULES_OF = DriverQuery(
 )
 """The program modules a batch's activities belong to; every statement POST asks."""
 
-MODULES_ALONG = "ARRAY(SELECT id FROM program_modules WHERE activity_key = ANY(CAST(%s AS text[])))"
-""":data:`MODULES_OF` as one value, to ride on a single statement's insert (ReadAlong)."""
+MODULES_ALONG = (
+    "(SELECT json_agg(json_build_array(id, activity_key, CAST(nominal_jp AS text)) "
+    "ORDER BY program_id, id) FROM program_modules "
+    "WHERE activity_key = ANY(CAST(%s AS text[])))"
+)
+""":data:`MODULES_OF` and the nominal JP of the same modules as one value, to ride on a single
+statement's insert (ReadAlong); oldest program first, as the nominal JP lookup wants."""
 
 
 def _activity_keys(statement: Mapping[str, Any]) -> set[str]:
@@ -115,9 +120,35 @@ def _activity_keys(statement: Mapping[str, Any]) -> set[str]:
     return {index_key(activity_id) for activity_id in _activity_ids(statement)}
 
 
+@dataclass(frozen=True)
+class ModulesRead:
+    """The program modules of some activity keys, read once for progress and nominal JP."""
+
+    keys: frozenset[str]
+    """Every activity key the read covered (those without a module included)."""
+    rows: tuple[tuple[int, str, Decimal], ...]
+    """(module id, activity key, nominal JP), the oldest program's first."""
+
+    @property
+    def module_ids(self) -> list[int]:
+        return [module_id for module_id, _key, _jp in self.rows]
+
+    @property
+    def nominal_jp(self) -> dict[str, Decimal]:
+        """Activity key → nominal JP; where programs share an activity, the newest wins."""
+        return {key: jp for _id, key, jp in self.rows}
+
+
 def modules_read_along(statement: Mapping[str, Any]) -> ReadAlong:
-    """The program-module read :func:`record_progress` needs, for the store to carry."""
+    """The program-module read a single statement needs, for the store to carry."""
     return ReadAlong(MODULES_ALONG, (sorted(_activity_keys(statement)),))
+
+
+def modules_read(read_along: ReadAlong, answer: Any) -> ModulesRead:
+    """What :func:`modules_read_along` read, from the store's answer (JSON, or NULL)."""
+    [keys] = read_along.values
+    rows = tuple((int(id_), str(key), Decimal(jp)) for id_, key, jp in answer or ())
+    return ModulesRead(frozenset(keys), rows)
 
 
 @dataclass

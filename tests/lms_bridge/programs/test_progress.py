@@ -378,3 +378,38 @@ def test_nominal_jp_of_an_activity_in_two_program_versions_is_the_newest(
     activities = [f"{LATSAR}/klasikal"]
     for batch in (activities, None):  # a batch's lookup, and recompute's (every module)
         assert credit.nominal_jp_lookup(credit.current_policy(), batch)(activities[0]) == 48
+
+
+def test_a_single_statement_s_nominal_jp_comes_with_its_insert_newest_version_first(
+    xapi: XAPIClient, app_context: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the insert's ReadAlong brings the modules: no read of its own."""
+    [nip] = nips(1)
+    latsar_cohort([nip])
+    template = next(p for p in shipped_templates() if p.stem == "latsar-cpns").read_text()
+    klasikal = template.index("/klasikal")
+    version_2 = (
+        template[:klasikal].replace("version: 1", "version: 2", 1)
+        + template[klasikal:].replace("nominal_jp: 54", "nominal_jp: 48", 1)
+    ).replace("nominal_jp: 30\n", "nominal_jp: 36\n", 1)
+    with unit_of_work() as session:
+        import_program(session, parse_template(version_2, "latsar-cpns v2"))
+    asked: list[Any] = []
+
+    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
+        asked.append(query)
+        return driver_rows(session, query, params)
+
+    monkeypatch.setattr(credit, "driver_rows", record_driver_query)
+    monkeypatch.setattr(progress, "driver_rows", record_driver_query)
+    _post(xapi, [module_statement("klasikal", actor=siasn(nip), verb=ATTENDED)])
+
+    [entry] = db.session.scalars(
+        select(CreditEntry).where(CreditEntry.activity_id == f"{LATSAR}/klasikal")
+    )
+    assert entry.jp_raw == Decimal(48)
+    separate = {credit.NOMINAL_JP_OF_MODULES, progress.MODULES_OF} & set(asked)
+    if db.engine.dialect.name == "postgresql":
+        assert separate == set()
+    else:
+        assert separate == {credit.NOMINAL_JP_OF_MODULES, progress.MODULES_OF}
