@@ -78,7 +78,9 @@ def test_entries_expire_and_a_lost_listener_forgets_them() -> None:
 
 @pytest.fixture
 def pg_app(postgres_url: str) -> Iterator[Flask]:
-    """The PostgreSQL app with a client; listeners stopped afterwards so tests don't share."""
+    """The PostgreSQL app with a client, and no listener yet: one left running by an earlier
+    test would deliver the notices of the set-up below late, emptying the cache mid-test."""
+    stop_listeners()
     app = create_app(make_settings(postgres_url))
     with app.app_context():
         upgrade_database()
