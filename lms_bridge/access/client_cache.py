@@ -113,9 +113,13 @@ class ClientChangeListener(threading.Thread):
         self.connections = 0
         """How many times it has (re)connected: tests watch it."""
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self) -> None:
+        """Ask it to end; it does within ``liveness_seconds``, without another notice.
+
+        Nobody waits for it: it is a daemon, and a process exiting (a gunicorn worker's
+        restart) should not wait on an idle LISTEN.
+        """
         self._stopping.set()
-        self.join(timeout)
 
     def run(self) -> None:
         while not self._stopping.is_set():
