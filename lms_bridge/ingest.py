@@ -60,7 +60,7 @@ def record_statements(
                     return result  # an identical resend: nothing new to credit or track
                 modules = (
                     modules_read(read_along, result.read_along)
-                    if read_along is not None and result.read_along_done
+                    if read_along is not None and result.read_along is not None
                     else None
                 )
                 policy = current_policy()

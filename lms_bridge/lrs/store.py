@@ -68,17 +68,15 @@ class StoreResult:
     new: list[StoredStatement] = field(default_factory=list)
     voided_targets: set[str] = field(default_factory=set)
     read_along: Any = None
-    """The answer of the caller's :class:`ReadAlong` (when ``read_along_done``)."""
-    read_along_done: bool = False
-    """Whether the insert carried the caller's :class:`ReadAlong` (the answer may be NULL)."""
+    """The answer of the caller's :class:`ReadAlong`, when the insert could carry it."""
 
 
 @dataclass(frozen=True)
 class ReadAlong:
     """A read the caller needs next, carried by the one-statement insert's round trip.
 
-    ``sql`` is a PostgreSQL expression giving one value (an ``ARRAY(SELECT …)``, say) with
-    ``%s`` placeholders for ``values``. A request that stores one statement makes three
+    ``sql`` is a PostgreSQL expression giving one value that is never NULL (a JSON array,
+    say) with ``%s`` placeholders for ``values``. A request that stores one statement makes three
     round trips (BEGIN, the insert, COMMIT) instead of four. Paths that cannot carry it
     leave :attr:`StoreResult.read_along` None and the caller reads for itself.
     """
@@ -138,9 +136,7 @@ def store_batch(
             inserted, answer = _insert_unless_stored(session, item, client, read_along)
             if inserted:
                 _insert_attachments(session, [item], attachments)
-                return StoreResult(
-                    ids=ids, new=[item], read_along=answer, read_along_done=read_along is not None
-                )
+                return StoreResult(ids=ids, new=[item], read_along=answer)
 
     existing, voided_earlier = _known(session, set(ids))
     for statement_id, statement in zip(ids, statements, strict=True):

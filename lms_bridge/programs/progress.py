@@ -106,8 +106,8 @@ MODULES_OF = DriverQuery(
 """The program modules a batch's activities belong to; every statement POST asks."""
 
 MODULES_ALONG = (
-    "(SELECT json_agg(json_build_array(id, activity_key, CAST(nominal_jp AS text)) "
-    "ORDER BY program_id, id) FROM program_modules "
+    "(SELECT COALESCE(json_agg(json_build_array(id, activity_key, CAST(nominal_jp AS text)) "
+    "ORDER BY program_id, id), '[]') FROM program_modules "
     "WHERE activity_key = ANY(CAST(%s AS text[])))"
 )
 """:data:`MODULES_OF` and the nominal JP of the same modules as one value, to ride on a single
@@ -145,9 +145,9 @@ def modules_read_along(statement: Mapping[str, Any]) -> ReadAlong:
 
 
 def modules_read(read_along: ReadAlong, answer: Any) -> ModulesRead:
-    """What :func:`modules_read_along` read, from the store's answer (JSON, or NULL)."""
+    """What :func:`modules_read_along` read, from the store's answer (a JSON array)."""
     [keys] = read_along.values
-    rows = tuple((int(id_), str(key), Decimal(jp)) for id_, key, jp in answer or ())
+    rows = tuple((int(id_), str(key), Decimal(jp)) for id_, key, jp in answer)
     return ModulesRead(frozenset(keys), rows)
 
 
