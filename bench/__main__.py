@@ -341,7 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{meta['statements_stored_by_bench']:,} statements stored by this run in "
         f"{meta['duration_s']} s; medians of runs; client cpu = % of one core, "
-        f"host cpu = % of all {meta['cpus']} cores"
+        f"host cpu = % of all {meta['cpus']} cores, steal = % of them the hypervisor gave "
+        "to other guests"
     )
     print(
         f"host speed: a fixed Python loop took {meta['host_speed_ms_before']} ms before and "

@@ -107,6 +107,8 @@ class RunResult:
     wall: float = 0.0
     client_cpu: float = 0.0
     host_busy: float | None = None
+    host_steal: float | None = None
+    """Share of the machine's CPU time its hypervisor gave to other guests meanwhile."""
     requests: int = 0
     statements: int = 0
     failure_count: int = 0
@@ -243,15 +245,20 @@ def send_once(endpoint: Endpoint, wire: bytes, timeout: float = 30.0) -> Respons
         connection.close()
 
 
-def _host_jiffies() -> tuple[int, int] | None:
-    """(busy, total) CPU ticks of the whole machine from /proc/stat; None off Linux."""
+def _host_jiffies() -> tuple[int, int, int] | None:
+    """(busy, steal, total) CPU ticks of the whole machine from /proc/stat; None off Linux.
+
+    Steal (counted in busy too) is time this virtual machine was ready to run and its
+    hypervisor ran another guest: the shared host's slow phases show up there.
+    """
     try:
         with open("/proc/stat", "rb") as stat:
             fields = [int(x) for x in stat.readline().split()[1:9]]  # guest time is in user
     except OSError:
         return None
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields) - idle, steal, sum(fields)
 
 
 def run_requests(
@@ -350,8 +357,10 @@ def run_requests(
     result.wall = time.perf_counter() - wall0
     result.client_cpu = time.process_time() - cpu0
     host1 = _host_jiffies()
-    if host0 is not None and host1 is not None and host1[1] > host0[1]:
-        result.host_busy = (host1[0] - host0[0]) / (host1[1] - host0[1])
+    if host0 is not None and host1 is not None and host1[2] > host0[2]:
+        total = host1[2] - host0[2]
+        result.host_busy = (host1[0] - host0[0]) / total
+        result.host_steal = (host1[1] - host0[1]) / total
     result.latencies = sorted(itertools.chain.from_iterable(per_thread))
     result.requests = stats["requests"]
     result.statements = stats["statements"]

@@ -38,6 +38,7 @@ class RunStats:
     max_ms: float
     client_cpu_pct: float  # of one core: what the benchmark itself took from the server
     host_cpu_pct: float  # of all cores, client and server together; NaN where unknown
+    steal_pct: float  # of all cores, taken by the hypervisor for other guests; NaN where unknown
     failures: int
     retries: int
 
@@ -57,6 +58,7 @@ class RunStats:
             max_ms=(lat[-1] * 1000) if lat else math.nan,
             client_cpu_pct=100 * run.client_cpu / wall,
             host_cpu_pct=100 * run.host_busy if run.host_busy is not None else math.nan,
+            steal_pct=100 * run.host_steal if run.host_steal is not None else math.nan,
             failures=run.failure_count,
             retries=run.retries,
         )
@@ -162,6 +164,7 @@ COLUMNS = (
     ("max ms", ">"),
     ("client cpu", ">"),
     ("host cpu", ">"),
+    ("steal", ">"),
     ("failed", ">"),
     ("target", "<"),
 )
@@ -173,7 +176,7 @@ def _num(value: float, digits: int = 1) -> str:
 
 def _row(result: ScenarioResult) -> list[str]:
     if not result.runs:
-        return [result.name, "0", *["-"] * 9, str(result.failure_count), "not run"]
+        return [result.name, "0", *["-"] * 10, str(result.failure_count), "not run"]
     s = result.summary
     target = ""
     if result.goal is not None:
@@ -191,6 +194,7 @@ def _row(result: ScenarioResult) -> list[str]:
         _num(s.max_ms),
         f"{_num(s.client_cpu_pct, 0)}%",
         f"{_num(s.host_cpu_pct, 0)}%",
+        f"{_num(s.steal_pct, 0)}%",
         str(result.failure_count),
         target,
     ]

@@ -105,7 +105,7 @@ def _line(name: str, n: int, total: int, stats: RunStats) -> str:
     return (
         f"  {name} run {n}/{total}: {stats.requests:,} requests in {stats.wall_s:.2f} s, "
         f"{stats.requests_per_s:,.0f} req/s{rate}, p50 {stats.p50_ms:.1f} ms, "
-        f"p99 {stats.p99_ms:.1f} ms, failed {stats.failures}"
+        f"p99 {stats.p99_ms:.1f} ms, steal {stats.steal_pct:.0f}%, failed {stats.failures}"
     )
 
 
@@ -344,6 +344,7 @@ def recompute(ctx: Context) -> ScenarioResult:
             max_ms=wall * 1000,
             client_cpu_pct=math.nan,
             host_cpu_pct=math.nan,
+            steal_pct=math.nan,
             failures=0,
             retries=0,
         )
