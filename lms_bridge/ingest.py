@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.credit import current_policy, nominal_jp_lookup
-from lms_bridge.credit.ledger import CreditableStatement, credit_statements
+from lms_bridge.credit.ledger import CreditableStatement, credit_statements, creditable_actors
 from lms_bridge.db import unit_of_work
 from lms_bridge.lrs.store import StoreResult, store_batch
+from lms_bridge.people.identity import mappings_read, mappings_read_along
 from lms_bridge.programs.progress import modules_read, modules_read_along, record_progress
 from lms_bridge.settings import current_settings
 from xapi.multipart import AttachmentPart
@@ -42,9 +43,16 @@ def record_statements(
     attachments: Mapping[str, AttachmentPart] | None = None,
 ) -> StoreResult:
     """Store a batch and credit it, whole or not at all; returns the ids in order."""
-    # One statement: its program modules (for progress and nominal JP) are read by its
-    # insert's round trip.
-    read_along = modules_read_along(statements[0]) if len(statements) == 1 else None
+    # One statement: its program modules (for progress and nominal JP) and, when a rule may
+    # credit it, its actor's mapping are read by its insert's round trip.
+    policy = current_policy()
+    crediting = current_settings().credit_enabled
+    modules_along = mappings_along = None
+    if len(statements) == 1:
+        modules_along = modules_read_along(statements[0])
+        actors = creditable_actors(statements, policy) if crediting else set()
+        mappings_along = mappings_read_along(actors) if actors else None
+    read_along = [read for read in (modules_along, mappings_along) if read is not None]
     for attempt in range(INTEGRITY_RETRIES):
         try:
             with unit_of_work() as session:
@@ -58,13 +66,12 @@ def record_statements(
                 )
                 if not (result.new or result.voided_targets):
                     return result  # an identical resend: nothing new to credit or track
-                modules = (
-                    modules_read(read_along, result.read_along)
-                    if read_along is not None and result.read_along is not None
-                    else None
-                )
-                policy = current_policy()
-                if current_settings().credit_enabled:
+                modules = mappings = None
+                if result.read_along is not None and modules_along is not None:
+                    modules = modules_read(modules_along, result.read_along[0])
+                    if mappings_along is not None:
+                        mappings = mappings_read(mappings_along, result.read_along[1])
+                if crediting:
                     credit_statements(
                         session,
                         [
@@ -80,6 +87,7 @@ def record_statements(
                             _object_ids(result),
                             read=(modules.keys, modules.nominal_jp) if modules else None,
                         ),
+                        mappings=mappings,
                     )
                 record_progress(
                     session,

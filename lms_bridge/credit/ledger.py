@@ -34,7 +34,7 @@ from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_da
 from lms_bridge.lrs.bulk import insert_rows, lock_keys
 from lms_bridge.lrs.keys import index_key
 from lms_bridge.models.credit import JP_SCALE, CreditEntry, CreditEvidence
-from lms_bridge.people.identity import resolve_actors
+from lms_bridge.people.identity import MappingsRead, resolve_actors
 from xapi.fields import parse_timestamp
 from xapi.identifiers import VOIDED_VERB, agent_key
 
@@ -67,26 +67,52 @@ class CreditableStatement:
     voided: bool
 
 
+def rule_candidate(statement: Mapping[str, Any], policy: Policy) -> str | None:
+    """The actor key of a statement some rule may credit; None for most statements.
+
+    Voiding statements, anonymous groups and statements no rule matches (viewed, answered,
+    ...) earn nothing, and are skipped before any rule is evaluated.
+    """
+    if statement["verb"]["id"] == VOIDED_VERB:
+        return None
+    actor = agent_key(statement["actor"])
+    if actor is None or matching_rule(statement, policy) is None:
+        return None
+    return actor
+
+
+def creditable_actors(statements: Iterable[Mapping[str, Any]], policy: Policy) -> set[str]:
+    """The actors whose NIP crediting these statements may need (see :func:`rule_candidate`)."""
+    return {
+        actor
+        for actor in (rule_candidate(statement, policy) for statement in statements)
+        if actor is not None
+    }
+
+
 def evidence_rows(
-    statements: Iterable[CreditableStatement], policy: Policy, nominal_jp: NominalJp
+    statements: Iterable[CreditableStatement],
+    policy: Policy,
+    nominal_jp: NominalJp,
+    mappings: MappingsRead | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate statements; one evidence row per statement a rule credits."""
+    """Evaluate statements; one evidence row per statement a rule credits.
+
+    ``mappings``: the actors' mappings, when a single statement's insert read them already.
+    """
     awarded: list[tuple[CreditableStatement, str, Award]] = []
     for item in statements:
-        statement = item.statement
-        if statement["verb"]["id"] == VOIDED_VERB:
-            continue
-        actor = agent_key(statement["actor"])
+        actor = rule_candidate(item.statement, policy)
         if actor is None:
-            continue  # an anonymous group earns no personal credit
-        if matching_rule(statement, policy) is None:
-            continue  # most statements (viewed, answered, ...) earn nothing: skip the why
-        award = evaluate(statement, policy, nominal_jp)
+            continue
+        award = evaluate(item.statement, policy, nominal_jp)
         if isinstance(award, Award):
             awarded.append((item, actor, award))
     if not awarded:
         return []
-    resolved = resolve_actors({actor for _, actor, _ in awarded}, policy.nip_home_pages)
+    resolved = resolve_actors(
+        {actor for _, actor, _ in awarded}, policy.nip_home_pages, read=mappings
+    )
     return [
         {
             "statement_pk": item.pk,
@@ -310,14 +336,22 @@ def rows_for_groups(session: Session, model: Any, groups: Collection[GroupKey]) 
 
 
 def rebuild_groups(
-    session: Session, groups: Collection[GroupKey], policy: Policy, *, locked: bool = False
+    session: Session,
+    groups: Collection[GroupKey],
+    policy: Policy,
+    *,
+    locked: bool = False,
+    settle_all: bool = False,
 ) -> None:
     """Bring the entries of ``groups`` in line with their evidence, then settle caps.
 
     Two transactions crediting the same person at once would each settle that person's
     daily cap from their own view and could exceed it together, so a transaction first
     locks the people it touches (until it commits) and reads their evidence after that.
-    ``locked``: the caller has locked every one of them already, in one call.
+    ``locked``: the caller has locked every one of them already, in one call. The days of
+    new entries and of entries that changed in what caps depend on are settled again;
+    ``settle_all`` settles the days of every entry of ``groups`` (the policy's caps may have
+    changed).
     """
     if not locked:
         lock_keys(session, {group[0] for group in groups})
@@ -325,7 +359,8 @@ def rebuild_groups(
     days: set[tuple[str, date]] = set()
     created: list[NewEntry] = []
     for start in range(0, len(ordered), GROUP_CHUNK):
-        days |= _rebuild_chunk(session, ordered[start : start + GROUP_CHUNK], policy, created)
+        chunk = ordered[start : start + GROUP_CHUNK]
+        days |= _rebuild_chunk(session, chunk, policy, created, settle_all=settle_all)
     settle_days(session, days, policy, created)
     # New entries are most of what ingestion writes: settled above, then streamed in
     # rather than flushed as one ORM object each.
@@ -349,9 +384,17 @@ ENTRY_COLUMNS = (*(item.name for item in fields(EntryValues)), "created_at")
 
 
 def _rebuild_chunk(
-    session: Session, groups: list[GroupKey], policy: Policy, created: list[NewEntry]
+    session: Session,
+    groups: list[GroupKey],
+    policy: Policy,
+    created: list[NewEntry],
+    *,
+    settle_all: bool,
 ) -> set[tuple[str, date]]:
-    """Update existing entries of ``groups``; append the ones to create to ``created``."""
+    """Update existing entries of ``groups``; append the ones to create to ``created``.
+
+    Returns the person-days to settle.
+    """
     now = utcnow()
     facts = evidence_facts(session, groups)
     derived = derive(facts, policy)
@@ -369,18 +412,11 @@ def _rebuild_chunk(
         entry = existing.get(key)
         wanted = derived.get(key)
         nip = nip_of(key[0])
-        if entry is not None and entry.nip:
-            days.add((entry.nip, entry.local_date))
-        if wanted is None:
-            if entry is not None and entry.status != "revoked":
-                entry.status = "revoked"
-                entry.jp = Decimal(0)
-                entry.explanation = "revoked: no valid statement supports it any more"
-                entry.updated_at = now
-            continue
-        if nip:
-            days.add((nip, wanted.local_date))
         if entry is None:
+            if wanted is None:
+                continue
+            if nip:
+                days.add((nip, wanted.local_date))
             created.append(
                 NewEntry(
                     subject_key=key[0],
@@ -405,24 +441,59 @@ def _rebuild_chunk(
                 )
             )
             continue
-        decided = entry.decided_by is not None and entry.status in ("verified", "rejected")
-        entry.nip = nip
-        entry.actor_key = wanted.actor_key
-        entry.activity_id = wanted.activity_id
-        entry.policy_version = wanted.policy_version
-        entry.form = wanted.rule.form
-        entry.path = wanted.rule.path
-        entry.jp_raw = wanted.jp_raw
-        entry.occurred_at = wanted.occurred_at
-        entry.local_date = wanted.local_date
-        entry.year = wanted.local_date.year
-        entry.statement_ids = wanted.statement_ids
-        entry.explanation = wanted.explanation
-        if not (decided and nip is not None):
-            entry.status = _initial_status(nip, wanted)
-        entry.updated_at = now
+        left_day = (entry.nip, entry.local_date)
+        if wanted is None:
+            if entry.status != "revoked":
+                entry.status = "revoked"
+                entry.jp = Decimal(0)
+                entry.explanation = "revoked: no valid statement supports it any more"
+                entry.updated_at = now
+        else:
+            _follow(entry, wanted, nip, now)
+        if settle_all or entry.changed & SETTLED_BY:
+            for day_nip, day in (left_day, (entry.nip, entry.local_date)):
+                if day_nip:
+                    days.add((day_nip, day))
     write_changes(session, stored)
     return days
+
+
+SETTLED_BY = frozenset(
+    (
+        "nip",
+        "local_date",
+        "status",
+        "jp_raw",
+        "jp_corrected",
+        "occurred_at",
+        "activity_id",
+        "policy_version",
+    )
+)
+"""What the caps of a person-day are computed from, and the policy version they were computed
+under. An entry that only gained a statement (a learner repeating an activity) changes none
+of it, and its day, settled when the entry last changed, is not read again."""
+
+
+def _follow(entry: StoredEntry, wanted: DerivedEntry, nip: str | None, now: datetime) -> None:
+    """Bring a stored entry in line with what its evidence derives; an auditor's decision
+    on it stands while the entry still belongs to a person."""
+    decided = entry.decided_by is not None and entry.status in ("verified", "rejected")
+    entry.nip = nip
+    entry.actor_key = wanted.actor_key
+    entry.activity_id = wanted.activity_id
+    entry.policy_version = wanted.policy_version
+    entry.form = wanted.rule.form
+    entry.path = wanted.rule.path
+    entry.jp_raw = wanted.jp_raw
+    entry.occurred_at = wanted.occurred_at
+    entry.local_date = wanted.local_date
+    entry.year = wanted.local_date.year
+    entry.statement_ids = wanted.statement_ids
+    entry.explanation = wanted.explanation
+    if not (decided and nip is not None):
+        entry.status = _initial_status(nip, wanted)
+    entry.updated_at = now
 
 
 def settle_days(
@@ -478,16 +549,21 @@ def credit_statements(
     voided_ids: Collection[str],
     policy: Policy,
     nominal_jp: NominalJp,
+    *,
+    mappings: MappingsRead | None = None,
 ) -> None:
     """The ingestion step: evidence for new statements, revocation for voided ones.
 
     Without voiding, the people to lock are exactly those of the new evidence, locked by
     its insert (one round trip less per credited statement); voiding adds people only known
-    after its update, and then all are locked together afterwards.
+    after its update, and then all are locked together afterwards. ``mappings``: see
+    :func:`evidence_rows`.
     """
     lock_with_insert = not voided_ids
     groups = insert_evidence(
-        session, evidence_rows(statements, policy, nominal_jp), lock_subjects=lock_with_insert
+        session,
+        evidence_rows(statements, policy, nominal_jp, mappings),
+        lock_subjects=lock_with_insert,
     )
     groups |= void_evidence(session, voided_ids)
     if groups:

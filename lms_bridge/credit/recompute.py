@@ -115,7 +115,7 @@ def recompute_credit(
         progress(len(rows))
 
     before = _snapshot(session, groups)
-    rebuild_groups(session, groups, policy)
+    rebuild_groups(session, groups, policy, settle_all=True)
     after = _snapshot(session, groups)
     report = RecomputeReport(
         statements=read,

@@ -67,8 +67,9 @@ class StoreResult:
     ids: list[str]
     new: list[StoredStatement] = field(default_factory=list)
     voided_targets: set[str] = field(default_factory=set)
-    read_along: Any = None
-    """The answer of the caller's :class:`ReadAlong`, when the insert could carry it."""
+    read_along: tuple[Any, ...] | None = None
+    """The answers of the caller's :class:`ReadAlong` reads, in order, when the insert could
+    carry them."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ class ReadAlong:
 
     ``sql`` is a PostgreSQL expression giving one value that is never NULL (a JSON array,
     say) with ``%s`` placeholders for ``values``. A request that stores one statement makes three
-    round trips (BEGIN, the insert, COMMIT) instead of four. Paths that cannot carry it
-    leave :attr:`StoreResult.read_along` None and the caller reads for itself.
+    round trips (BEGIN, the insert, COMMIT) instead of one more per read. Paths that cannot
+    carry them leave :attr:`StoreResult.read_along` None and the caller reads for itself.
     """
 
     sql: str
@@ -117,7 +118,7 @@ def store_batch(
     client: AuthenticatedClient,
     version: XAPIVersion,
     attachments: Mapping[str, AttachmentPart] | None = None,
-    read_along: ReadAlong | None = None,
+    read_along: Sequence[ReadAlong] = (),
 ) -> StoreResult:
     """Store a validated batch in the caller's transaction (it only flushes).
 
@@ -294,16 +295,16 @@ def _insert_unless_stored(
     session: Session,
     item: StoredStatement,
     client: AuthenticatedClient,
-    read_along: ReadAlong | None,
-) -> tuple[bool, Any]:
+    read_along: Sequence[ReadAlong],
+) -> tuple[bool, tuple[Any, ...] | None]:
     """Insert a single non-voiding statement unless its id is stored; sets ``pk``/``voided``.
 
-    Returns whether it was inserted and the answer of ``read_along``.
+    Returns whether it was inserted and the answers of ``read_along``.
     """
     *columns, _voided, payload = _statement_row(item, client, voided=False)
     rows = execute_on_driver(
         session,
-        INSERT_UNLESS_STORED.format(read_along=f", {read_along.sql}" if read_along else ""),
+        INSERT_UNLESS_STORED.format(read_along="".join(f", {read.sql}" for read in read_along)),
         [
             *columns,
             item.statement_id,
@@ -311,13 +312,13 @@ def _insert_unless_stored(
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
             [index_key(key) for key in item.index.related_activity_ids],
-            *(read_along.values if read_along else ()),
+            *(value for read in read_along for value in read.values),
         ],
     )
     if not rows:
         return False, None
-    [(item.pk, item.voided, *answer)] = rows
-    return True, answer[0] if answer else None
+    [(item.pk, item.voided, *answers)] = rows
+    return True, tuple(answers)
 
 
 def _statement_row(

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import zip_longest
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_, select
@@ -38,6 +39,7 @@ from sqlalchemy import or_, select
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.keys import index_key
+from lms_bridge.lrs.store import ReadAlong
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.models.people import MAPPING_SOURCES
 from lms_bridge.people.directory import check_email
@@ -256,12 +258,44 @@ MAPPED_ACTORS = DriverQuery(
 )
 """Mapped actors among these keys: every credited statement asks."""
 
+MAPPED_ACTORS_ALONG = (
+    "(SELECT COALESCE(json_agg(json_build_array(actor_key, nip)), '[]') FROM actor_mappings "
+    "WHERE actor_key = ANY(CAST(%s AS text[])))"
+)
+""":data:`MAPPED_ACTORS` as one value, to ride on a single statement's insert (ReadAlong)."""
 
-def resolve_actors(actor_keys: Collection[str], nip_home_pages: Collection[str]) -> dict[str, str]:
+
+@dataclass(frozen=True)
+class MappingsRead:
+    """The actor mappings of some actor index keys, read before they were needed."""
+
+    keys: frozenset[str]
+    """Every index key the read covered (unmapped ones included)."""
+    nips: Mapping[str, str]
+    """Index key → NIP, for the mapped ones."""
+
+
+def mappings_read_along(actor_keys: Collection[str]) -> ReadAlong:
+    """The mapping read that crediting these actors needs, for the store to carry."""
+    return ReadAlong(MAPPED_ACTORS_ALONG, (sorted({index_key(key) for key in actor_keys}),))
+
+
+def mappings_read(read_along: ReadAlong, answer: Any) -> MappingsRead:
+    """What :func:`mappings_read_along` read, from the store's answer (a JSON array)."""
+    [keys] = read_along.values
+    return MappingsRead(frozenset(keys), {str(key): str(nip) for key, nip in answer})
+
+
+def resolve_actors(
+    actor_keys: Collection[str],
+    nip_home_pages: Collection[str],
+    read: MappingsRead | None = None,
+) -> dict[str, str]:
     """The NIP of each actor key that resolves (see the module docstring); others are absent.
 
     Runs on the statement ingestion hot path, inside the caller's transaction: one query for
-    the mappings (on the driver: :mod:`lms_bridge.driver`) and, when e-mail actors remain, one
+    the mappings (on the driver: :mod:`lms_bridge.driver`), none when ``read`` (made already,
+    by a single statement's insert) covers every actor, and, when e-mail actors remain, one
     for the directory (more only beyond :data:`~lms_bridge.people.records.IN_LIST_SIZE`
     distinct e-mail keys).
     """
@@ -273,8 +307,12 @@ def resolve_actors(actor_keys: Collection[str], nip_home_pages: Collection[str])
     keys_by_index: dict[str, list[str]] = {}
     for key in keys:
         keys_by_index.setdefault(index_key(key), []).append(key)
-    for stored_key, nip in driver_rows(db.session(), MAPPED_ACTORS, {"keys": list(keys_by_index)}):
-        for key in keys_by_index[stored_key]:
+    if read is not None and read.keys.issuperset(keys_by_index):
+        mapped: Iterable[tuple[str, str]] = read.nips.items()
+    else:
+        mapped = driver_rows(db.session(), MAPPED_ACTORS, {"keys": list(keys_by_index)})
+    for stored_key, nip in mapped:
+        for key in keys_by_index.get(stored_key, ()):
             resolved[key] = nip
 
     home_pages = {canonical_home_page(home_page) for home_page in nip_home_pages}

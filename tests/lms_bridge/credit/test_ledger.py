@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from lms_bridge.credit import (
     current_policy,
+    ledger,
     nominal_jp_lookup,
     rematch_actors,
     rematch_email_actors,
 )
 from lms_bridge.credit.recompute import recompute_credit
 from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import CreditEntry
+from lms_bridge.people import identity
 from lms_bridge.people.directory import import_people
 from lms_bridge.people.identity import import_actor_mappings
 from tests.conftest import XAPIClient
@@ -29,6 +34,18 @@ from tests.lms_bridge.credit.builders import (
     moodle_user,
     void,
 )
+
+
+SITI = {
+    "nip": NIP_A,
+    "name": "Siti Aminah",
+    "agency": "BPSDM Provinsi Lampung",
+    "unit": "Bidang PKM",
+    "position": "",
+    "email": "",
+    "employment": "PNS",
+}
+"""NIP_A in the directory, as a mapping to her needs."""
 
 
 def post(xapi: XAPIClient, *statements: dict[str, Any]) -> None:
@@ -148,19 +165,7 @@ def test_an_unknown_actors_credit_is_parked_and_awarded_once_the_mapping_arrives
     post(xapi, completion(actor=moodle_user("42"), minutes=90))
     [parked] = entries(nip=None)
     assert (parked.status, parked.nip, parked.jp) == ("unmatched", None, 0)
-    import_people(
-        [
-            {
-                "nip": NIP_A,
-                "name": "Siti Aminah",
-                "agency": "BPSDM Provinsi Lampung",
-                "unit": "Bidang PKM",
-                "position": "",
-                "email": "",
-                "employment": "PNS",
-            }
-        ]
-    )
+    import_people([SITI])
     changed = import_actor_mappings([{"homePage": MOODLE, "account_name": "42", "nip": NIP_A}])
     rematch_actors(changed.actor_keys)
     [entry] = entries()
@@ -213,3 +218,88 @@ def test_a_directory_change_moves_credit_of_an_email_identified_actor(xapi: XAPI
     rematch_email_actors()
     assert counted_jp(NIP_A) == 0
     assert [e.jp for e in entries(NIP_B)] == [Decimal(2)]
+
+
+def test_recompute_under_a_lower_daily_cap_settles_every_day_again(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    """Recompute re-settles days whose entries did not change: the policy's caps may have."""
+    post(
+        xapi,
+        *[
+            completion(module=m, minutes=180, timestamp=f"2025-03-10T0{m}:00:00Z")
+            for m in (1, 2, 3)
+        ],
+    )
+    assert [e.jp for e in entries()] == [Decimal(4), Decimal(4), Decimal(1)]
+    lower = replace(current_policy(), daily_cap_jp=Decimal(6))  # same version: no entry changes
+    with unit_of_work() as session:
+        recompute_credit(session, lower, nominal_jp_lookup(lower))
+    assert [e.jp for e in entries()] == [Decimal(4), Decimal(2), Decimal(0)]
+
+
+def test_a_repeat_that_changes_nothing_capped_leaves_its_day_alone(
+    xapi: XAPIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later statement of a credited completion adds evidence only: its day is not read.
+
+    An earlier one moves the entry in time, and then the day is settled again.
+    """
+    settled: list[set[tuple[str, date]]] = []
+    settle_days = ledger.settle_days
+
+    def recording_settle_days(session: Any, days: Any, *args: Any) -> None:
+        settled.append(set(days))
+        settle_days(session, days, *args)
+
+    monkeypatch.setattr(ledger, "settle_days", recording_settle_days)
+    post(xapi, completion(module=1, minutes=180, timestamp="2025-03-10T05:00:00Z"))
+    post(xapi, completion(module=2, minutes=180, timestamp="2025-03-10T04:00:00Z"))
+    post(xapi, completion(module=3, minutes=180, timestamp="2025-03-10T03:00:00Z"))
+    day = (NIP_A, date(2025, 3, 10))
+    assert settled == [{day}] * 3
+    assert [e.jp for e in entries()] == [Decimal(4), Decimal(4), Decimal(1)]
+
+    post(xapi, completion(module=3, minutes=90, timestamp="2025-03-10T06:00:00Z"))
+    assert settled[3:] == [set()], "a repeat later in the day changes no cap"
+    entry_3 = next(e for e in entries() if e.activity_id.endswith("id=3"))
+    assert len(entry_3.statement_ids) == 2
+
+    post(xapi, completion(module=1, minutes=90, timestamp="2025-03-10T01:00:00Z"))
+    assert settled[4:] == [{day}], "an earlier completion moves the entry: the day is settled"
+    assert [(e.activity_id[-4:], e.jp_raw, e.jp) for e in entries()] == [
+        ("id=1", Decimal(2), Decimal(2)),
+        ("id=3", Decimal(4), Decimal(4)),
+        ("id=2", Decimal(4), Decimal(3)),
+    ]
+
+
+def test_a_single_statement_s_actor_mapping_comes_with_its_insert(
+    xapi: XAPIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a credited statement's mapping read rides on its insert."""
+    import_people([SITI])
+    import_actor_mappings([{"homePage": MOODLE, "account_name": "42", "nip": NIP_A}])
+    asked: list[Any] = []
+
+    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
+        asked.append(query)
+        return driver_rows(session, query, params)
+
+    monkeypatch.setattr(identity, "driver_rows", record_driver_query)
+    post(xapi, completion(actor=moodle_user("42"), minutes=90))
+    post(xapi, completion(actor=moodle_user("43"), module=2, minutes=90))
+    post(
+        xapi,
+        completion(actor=moodle_user("42"), module=3, minutes=45),
+        completion(actor=moodle_user("42"), module=4, minutes=45),
+    )
+
+    assert sorted(e.jp for e in entries(NIP_A)) == [Decimal(1), Decimal(1), Decimal(2)]
+    [parked] = [entry for entry in entries(nip=None) if entry.nip is None]
+    assert (parked.status, parked.actor_key) == ("unmatched", "account:" + MOODLE + " 43")
+    separate = asked.count(identity.MAPPED_ACTORS)
+    if db.engine.dialect.name == "postgresql":
+        assert separate == 1, "only the batch of two reads the mappings itself"
+    else:
+        assert separate == 3
