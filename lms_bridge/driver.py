@@ -29,12 +29,21 @@ class DriverQuery:
     for ``json_each`` (each dialect reads the parameters it names). ``json_columns`` are
     decoded on SQLite (psycopg decodes ``json`` itself); ``decoders`` turn a column's raw
     value into what its SQLAlchemy type would give, on both.
+
+    ``plan_each_time``: PostgreSQL plans the query for the values at hand on every run instead
+    of keeping the server-side prepared statement psycopg makes after five runs. A prepared
+    statement's generic plan is chosen once, for the table as it was then; a ledger table
+    that was nearly empty when a worker started is scanned whole by that plan long after it
+    has grown, until an ANALYZE replans it (PostgreSQL without autovacuum never does). On
+    a server that had just stored the benchmark's 100,000 statements, such a plan took the
+    evidence read from 0.09 to 3.7 ms (median; docs/performance.md).
     """
 
     postgresql: str
     sqlite: str
     json_columns: tuple[int, ...] = ()
     decoders: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
+    plan_each_time: bool = False
 
 
 def driver_rows(
@@ -45,7 +54,9 @@ def driver_rows(
     driver_connection: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
         with driver_connection.cursor() as cursor:
-            cursor.execute(query.postgresql, params)
+            cursor.execute(
+                query.postgresql, params, prepare=False if query.plan_each_time else None
+            )
             rows: list[tuple[Any, ...]] = cursor.fetchall()
     else:
         bound = {

@@ -101,6 +101,7 @@ ENTRIES_OF_GROUPS = DriverQuery(
     ),
     json_columns=(15,),
     decoders=_DECODERS,
+    plan_each_time=True,
 )
 
 ENTRIES_OF_DAYS = DriverQuery(
@@ -117,6 +118,7 @@ ENTRIES_OF_DAYS = DriverQuery(
     ),
     json_columns=(15,),
     decoders=_DECODERS,
+    plan_each_time=True,
 )
 
 

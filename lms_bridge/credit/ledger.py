@@ -249,6 +249,7 @@ EVIDENCE_OF_GROUPS = DriverQuery(
         (11, bool),
         (12, bool),
     ),
+    plan_each_time=True,
 )
 """The evidence of some (subject, activity, rule) groups: every credited statement asks."""
 

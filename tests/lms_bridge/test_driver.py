@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,11 +12,13 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from lms_bridge.access import create_client
+from lms_bridge.app import create_app
+from lms_bridge.cli import upgrade_database
 from lms_bridge.credit.ledger import EvidenceFacts, evidence_facts
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import CreditEntry, CreditEvidence, Statement
-from tests.conftest import XAPIClient
+from tests.conftest import XAPIClient, empty_all_tables, make_settings
 from tests.statements import statement
 
 MODULES = "https://lms.example.go.id/mod/"
@@ -119,3 +122,36 @@ def test_evidence_read_on_the_driver_matches_what_the_orm_reads(
         type(fact.voided) is bool and type(fact.needs_review) is bool for fact in through_driver
     )
     assert [fact.occurred_at for fact in through_driver] == [moment for *_, moment in values]
+
+
+@pytest.fixture
+def postgres_app(postgres_url: str) -> Iterator[Flask]:
+    """The app on PostgreSQL only: what is checked below (the plan cache) is PostgreSQL's."""
+    app = create_app(make_settings(postgres_url))
+    with app.app_context():
+        upgrade_database()
+        empty_all_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_query_planned_each_time_is_never_kept_as_a_prepared_statement(
+    postgres_app: Flask,
+) -> None:
+    """A cached generic plan outlives the table size it was chosen for; these reads skip it."""
+    create_client("A", key="key-a")
+    planned_each_time = DriverQuery(
+        postgresql=CLIENTS_BY_KEYS.postgresql.replace("ORDER BY key", "ORDER BY key ASC"),
+        sqlite=CLIENTS_BY_KEYS.sqlite,
+        json_columns=(1,),
+        plan_each_time=True,
+    )
+    with unit_of_work() as session:
+        for _ in range(8):  # psycopg prepares a query on its fifth run
+            assert driver_rows(session, CLIENTS_BY_KEYS, {"keys": ["key-a"]})
+            assert driver_rows(session, planned_each_time, {"keys": ["key-a"]})
+        prepared = session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+        kept = [sql for sql in prepared if "FROM clients WHERE key = ANY" in sql]
+    assert len(kept) == 1, kept
+    assert "ORDER BY key ASC" not in kept[0]

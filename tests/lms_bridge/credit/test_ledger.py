@@ -35,7 +35,6 @@ from tests.lms_bridge.credit.builders import (
     void,
 )
 
-
 SITI = {
     "nip": NIP_A,
     "name": "Siti Aminah",
