@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+.PHONY: run test test-corpus lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+## make test-corpus: the same emitter checks on the full real-world xAPI corpus (kept outside the
+## repository for its licences); fails when it is absent
+LMS_BRIDGE_XAPI_CORPUS ?= $(abspath $(CURDIR)/../shared/xapi-corpus)
+test-corpus: $(STAMP)
+	@test -f "$(LMS_BRIDGE_XAPI_CORPUS)/SOURCES.tsv" || { echo "make test-corpus: no xAPI corpus at $(LMS_BRIDGE_XAPI_CORPUS) (set LMS_BRIDGE_XAPI_CORPUS=/path/to/xapi-corpus)" >&2; exit 1; }
+	LMS_BRIDGE_XAPI_CORPUS="$(LMS_BRIDGE_XAPI_CORPUS)" $(BIN)/pytest -n 2 tests/corpus $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,6 +1,6 @@
 """Realistic xAPI statements, shaped like those Moodle's logstore_xapi sends.
 
-The shapes follow the Moodle fixtures in ``shared/xapi-corpus/moodle/``: an actor identified by an
+The shapes follow Moodle's (see ``tests/fixtures/statements/moodle/``): an actor identified by an
 ``account`` (``homePage`` = the LMS, ``name`` = the Moodle user id), Moodle's verbs and activity
 types, ``context.contextActivities`` with ``category`` (the site), ``parent`` (module, section,
 course) and ``grouping`` (the training program), the Learning Locker ``info`` extension, and

@@ -4,16 +4,13 @@ Requirements): differences the LRS could have caused are ignored, all others cou
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.statement_files import IN_REPOSITORY
 from xapi.comparison import statements_equivalent
-
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "xapi-corpus").resolve()
 
 Change = Callable[[dict[str, Any]], object]
 
@@ -35,8 +32,9 @@ def test_statement_is_equivalent_to_itself(statement: dict[str, Any]) -> None:
     assert statements_equivalent(statement, copy.deepcopy(statement))
 
 
-def test_corpus_statements_are_equivalent_to_their_copies_only() -> None:
-    statements = [json.loads(path.read_text()) for path in sorted(CORPUS.glob("adl/*.json"))]
+def test_spec_examples_are_equivalent_to_their_copies_only() -> None:
+    statements = [IN_REPOSITORY.load(name) for name in IN_REPOSITORY.names("adl/*.json")]
+    assert len(statements) == 5
     for index, left in enumerate(statements):
         for other, right in enumerate(statements):
             assert statements_equivalent(left, copy.deepcopy(right)) is (index == other)

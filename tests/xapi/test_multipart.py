@@ -10,11 +10,11 @@ import hashlib
 import json
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.statement_files import FIXTURES
 from xapi.errors import BadRequest
 from xapi.multipart import (
     AttachmentPart,
@@ -23,8 +23,7 @@ from xapi.multipart import (
     parse_multipart,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT.parent / "shared" / "xapi-corpus" / "attachments" / "multipart-only"
+SPEC = FIXTURES / "attachments" / "multipart-only"  # the xAPI spec's own examples
 SPEC_BOUNDARY = "abcABC0123'()+_,-./:=?"
 SUITE_BOUNDARY = "-------314159265358979323846"
 SUITE_HEADER = f"multipart/mixed; boundary={SUITE_BOUNDARY}"
@@ -84,9 +83,9 @@ def text_part(data: bytes, sha2: str | None = None) -> tuple[list[str], bytes]:
 
 
 def test_spec_example_body_yields_its_statement_and_its_text_attachment() -> None:
-    raw = (CORPUS / "xapi-spec_multipart_body.txt").read_bytes()
+    raw = (SPEC / "xapi-spec_multipart_body.txt").read_bytes()
     expected = json.loads(
-        (CORPUS / "xapi-spec_multipart_statement_with_text_attachment.json").read_text()
+        (SPEC / "xapi-spec_multipart_statement_with_text_attachment.json").read_text()
     )
 
     parsed = parse_multipart(f'multipart/mixed; boundary="{SPEC_BOUNDARY}"', raw)

@@ -1,48 +1,39 @@
-"""Statement validation: the shared corpus of real statements, then every kind of bad input
-the spec names, each refused with 400 and a message naming the property."""
+"""Statement validation: real emitters' statements, then every kind of bad input the spec
+names, each refused with 400 and a message naming the property."""
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from marshmallow import ValidationError
 
+from tests.statement_files import IN_REPOSITORY, StatementFiles, parametrize_by_file
 from xapi.errors import BadRequest, InvalidStatement
 from xapi.schemas import STATEMENT_SCHEMAS, validate_statement, validate_statements
 from xapi.versions import VERSION_1, VERSION_2, XAPIVersion
 
 Rejected = Callable[..., InvalidStatement]  # the ``rejected`` fixture of conftest.py
-CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "xapi-corpus").resolve()
 VERSIONS = (VERSION_1, VERSION_2)
 
-# Rejections the corpus README lists ("Quirks worth a test", Open edX): file -> (path, reason).
-OPENEDX_QUIRKS = {
-    **dict.fromkeys(
-        (
-            "openedx/problem_check(server).list_answers.json",
-            "openedx/problem_check(server,multiple_questions,correct).json",
-            "openedx/problem_check(server,multiple_questions,incorrect).json",
-            "openedx/problem_check(server,multiple_questions,partial_correct).json",
-        ),
-        (
-            "statements[0].object.objectType",
-            "must be 'Activity' or 'Agent' or 'Group'",
-        ),  # GroupActivity
+# Open edX output a strict 1.0.3 LRS rejects: file -> (path, reason).
+GROUP_ACTIVITY = ("statements[0].object.objectType", "must be 'Activity' or 'Agent' or 'Group'")
+UNNAMED_ACTIVITY = ("statement.object.id", "required")
+BARE_UUID_GROUPING = (
+    "statement.context.contextActivities.grouping[0].id",
+    "must be an absolute IRI with a scheme",
+)
+FIXTURE_QUIRKS = {
+    "openedx/problem_check(server,multiple_questions).json": GROUP_ACTIVITY,
+    "openedx/problem_check(server).group_activity_in_parent_only.json": (
+        "statements[0].context.contextActivities.parent[0].objectType",
+        "must be 'Activity'",
     ),
-    "openedx/problem_check(browser).required.only.data.json": ("statement.object.id", "required"),
-    **{
-        f"openedx/edx.special_exam.{kind}.attempt.{event}.json": (
-            "statement.context.contextActivities.grouping[0].id",
-            "must be an absolute IRI with a scheme",
-        )
-        for kind in ("practice", "proctored", "timed")
-        for event in ("created", "submitted")
-    },
+    "openedx/problem_check(browser).required.only.data.json": UNNAMED_ACTIVITY,
+    "openedx/edx.special_exam.timed.attempt.created.json": BARE_UUID_GROUPING,
+    "openedx/edx.special_exam.timed.attempt.submitted.json": BARE_UUID_GROUPING,
 }
 NOT_VALID_FOR_1_0_3 = {
     "edge/not-valid-for-xapi-1.0.3/lrs-conformance_xapi2.0_contextAgents.json": (
@@ -62,81 +53,95 @@ NOT_VALID_FOR_1_0_3 = {
         "must be one of choice,",
     ),
 }
+"""The same files in the repository's set and in the corpus."""
 
 
-def corpus_files(pattern: str) -> list[str]:
-    return sorted(str(path.relative_to(CORPUS)) for path in CORPUS.glob(pattern))
+# ------------------------------------------------------------------------------- emitters
+
+EMITTERS = {"adl", "cmi5", "edge", "h5p", "moodle", "openedx", "video", "voiding"}
+"""Folders every set has, besides Moodle's legacy design (the corpus names it by release)."""
 
 
-def load(relative: str) -> Any:
-    return json.loads((CORPUS / relative).read_text(encoding="utf-8"))
+class EmitterOutputValidation:
+    """What the validator makes of emitters' real output (layout: tests/statement_files.py).
+
+    Subclasses name the set; the corpus check (tests/corpus) runs these same checks on the
+    full real-world corpus, so both sets are held to one description of each emitter.
+    """
+
+    files: StatementFiles = IN_REPOSITORY
+    quirks: dict[str, tuple[str, str]] = FIXTURE_QUIRKS
+    not_valid: dict[str, tuple[str, str]] = NOT_VALID_FOR_1_0_3
+    minimum_files = 60
+
+    def accepted(self) -> list[str]:
+        return [name for name in self.files.names("*/*.json") if name not in self.quirks]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        parametrize_by_file(
+            metafunc,
+            {
+                "accepted_file": self.accepted(),
+                "quirk_file": list(self.quirks),
+                "not_valid_file": list(self.not_valid),
+                "xapi_2_file": [name for name in self.not_valid if "xapi2.0" in name],
+                "multipart_file": self.files.names("attachments/multipart-only/*.json"),
+            },
+        )
+
+    def test_the_set_holds_every_emitter_and_the_listed_files(self) -> None:
+        names = self.files.names("*/*.json")
+        assert len(names) >= self.minimum_files, f"statement files missing under {self.files.root}"
+        folders = {name.split("/")[0] for name in names}
+        assert folders >= EMITTERS
+        assert any(folder.startswith("moodle-legacy") for folder in folders)
+        assert set(self.quirks) <= set(names), "a listed invalid file is missing"
+        assert self.files.names("*/not-valid-for-xapi-1.0.3/*.json") == sorted(self.not_valid)
+        assert len(self.files.names("attachments/multipart-only/*.json")) == 2
+
+    def test_statement_is_valid_under_1_0_3(self, accepted_file: str) -> None:
+        expected = self.files.statements(accepted_file)
+        assert validate_statements(self.files.load(accepted_file), VERSION_1) == expected
+
+    def test_statements_valid_under_1_0_3_are_valid_under_2_0_0(self) -> None:
+        """Every timestamp has a zone, and 2.0.0 accepts statement versions 1.0.x too."""
+        refused = {}
+        for name in self.accepted():
+            try:
+                validate_statements(self.files.load(name), VERSION_2)
+            except InvalidStatement as error:
+                refused[name] = error.message
+        assert refused == {}
+
+    def test_openedx_quirk_is_rejected_under_1_0_3(
+        self, quirk_file: str, rejected: Rejected
+    ) -> None:
+        path, reason = self.quirks[quirk_file]
+        error = rejected(self.files.load(quirk_file), VERSION_1)
+        assert (error.path, reason in error.reason) == (path, True)
+
+    def test_statement_in_not_valid_folder_is_rejected_under_1_0_3(
+        self, not_valid_file: str, rejected: Rejected
+    ) -> None:
+        path, reason = self.not_valid[not_valid_file]
+        error = rejected(self.files.load(not_valid_file), VERSION_1)
+        assert (error.path, reason in error.reason) == (path, True)
+
+    def test_xapi_2_context_agents_and_groups_are_valid_under_2_0_0(self, xapi_2_file: str) -> None:
+        validate_statements(self.files.load(xapi_2_file), VERSION_2)
+
+    def test_attachment_without_file_url_is_valid_metadata(self, multipart_file: str) -> None:
+        """The parts arrive in multipart/mixed; checking they do is the HTTP layer's job."""
+        validate_statements(self.files.load(multipart_file), VERSION_1)
+
+    def test_h5p_children_are_valid_although_their_parent_is_not(self) -> None:
+        name = next(name for name in self.not_valid if name.startswith("h5p/"))
+        _parent, *children = self.files.load(name)
+        assert validate_statements(children, VERSION_1) == children
 
 
-ACCEPTED = [name for name in corpus_files("*/*.json") if name not in OPENEDX_QUIRKS]
-
-
-# ------------------------------------------------------------------------------- corpus
-
-
-def test_corpus_is_present_beside_the_repository() -> None:
-    assert len(ACCEPTED) + len(OPENEDX_QUIRKS) == len(corpus_files("*/*.json")) >= 350
-    assert all((CORPUS / name).is_file() for name in OPENEDX_QUIRKS)
-
-
-@pytest.mark.parametrize("name", ACCEPTED)
-def test_corpus_statement_is_valid_under_1_0_3(name: str) -> None:
-    payload = load(name)
-    expected = payload if isinstance(payload, list) else [payload]
-    assert validate_statements(payload, VERSION_1) == expected
-
-
-def test_corpus_statements_valid_under_1_0_3_are_valid_under_2_0_0() -> None:
-    """Every corpus timestamp has a zone, and 2.0.0 accepts statement versions 1.0.x too."""
-    refused = {}
-    for name in ACCEPTED:
-        try:
-            validate_statements(load(name), VERSION_2)
-        except InvalidStatement as error:
-            refused[name] = error.message
-    assert refused == {}
-
-
-@pytest.mark.parametrize(("name", "expected"), OPENEDX_QUIRKS.items(), ids=list(OPENEDX_QUIRKS))
-def test_openedx_quirk_is_rejected_under_1_0_3(
-    name: str, expected: tuple[str, str], rejected: Rejected
-) -> None:
-    error = rejected(load(name), VERSION_1)
-    assert (error.path, expected[1] in error.reason) == (expected[0], True)
-
-
-def test_every_statement_under_a_not_valid_folder_has_an_expected_reason() -> None:
-    assert corpus_files("*/not-valid-for-xapi-1.0.3/*.json") == sorted(NOT_VALID_FOR_1_0_3)
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"), NOT_VALID_FOR_1_0_3.items(), ids=list(NOT_VALID_FOR_1_0_3)
-)
-def test_statement_in_not_valid_folder_is_rejected_under_1_0_3(
-    name: str, expected: tuple[str, str], rejected: Rejected
-) -> None:
-    error = rejected(load(name), VERSION_1)
-    assert (error.path, expected[1] in error.reason) == (expected[0], True)
-
-
-@pytest.mark.parametrize("name", [n for n in NOT_VALID_FOR_1_0_3 if "xapi2.0" in n])
-def test_xapi_2_context_agents_and_groups_are_valid_under_2_0_0(name: str) -> None:
-    validate_statements(load(name), VERSION_2)
-
-
-@pytest.mark.parametrize("name", corpus_files("attachments/multipart-only/*.json"))
-def test_attachment_without_file_url_is_valid_metadata(name: str) -> None:
-    """The parts arrive in multipart/mixed; checking they do is the HTTP layer's job."""
-    validate_statements(load(name), VERSION_1)
-
-
-def test_h5p_children_are_valid_although_their_parent_is_not() -> None:
-    _parent, *children = load(next(n for n in NOT_VALID_FOR_1_0_3 if n.startswith("h5p/")))
-    assert validate_statements(children, VERSION_1) == children
+class TestEmitterFixturesValidation(EmitterOutputValidation):
+    """The repository's own set: it runs with every ``make test``."""
 
 
 # ------------------------------------------------------------------------------- entry points

@@ -12,7 +12,6 @@ import copy
 import datetime as dt
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from jwt.api_jws import PyJWS
 
+from tests.statement_files import FIXTURES
 from xapi.errors import BadRequest
 from xapi.multipart import AttachmentPart, check_attachments, parse_multipart
 from xapi.signatures import (
@@ -32,8 +32,7 @@ from xapi.signatures import (
 )
 from xapi.versions import VERSION_1, VERSION_2
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = REPO_ROOT.parent / "shared" / "xapi-corpus" / "attachments" / "multipart-only"
+SPEC = FIXTURES / "attachments" / "multipart-only"  # the xAPI spec's own examples
 
 STATEMENT: dict[str, Any] = {
     "id": "fd41c918-b88b-4b20-a0a5-a4c32391aaa0",
@@ -146,8 +145,8 @@ def with_changes(statement: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_spec_appendix_d_signed_statement_verifies_against_its_x5c_certificate() -> None:
-    statement = json.loads((CORPUS / "xapi-spec_appendixD_signed_statement.json").read_text())
-    token = (CORPUS / "xapi-spec_appendixD_signature.jws").read_bytes().strip()
+    statement = json.loads((SPEC / "xapi-spec_appendixD_signed_statement.json").read_text())
+    token = (SPEC / "xapi-spec_appendixD_signature.jws").read_bytes().strip()
     sha2 = hashlib.sha256(token).hexdigest()
     assert sha2 == statement["attachments"][0]["sha2"]
 
