@@ -1,6 +1,6 @@
 """An auditor's decisions on credit entries: verify, reject, correct.
 
-Non-classical credit starts pending until a BPSDM auditor verifies it (domain.md, "How credit
+Non-classical credit starts pending until a BPSDM auditor verifies it (docs/domain.md, "How credit
 is counted"); an auditor may also reject it, or correct its JP (an entry the policy could not
 value, e.g. coaching without a duration, arrives as 0 JP pending review). Each decision names
 who took it, why and when, on the entry itself, and the ledger keeps it when the entry is

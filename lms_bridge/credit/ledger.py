@@ -170,7 +170,7 @@ def insert_evidence(
 
 
 def void_evidence(session: Session, statement_ids: Collection[str]) -> set[GroupKey]:
-    """Voiding statements take their targets' credit back (domain.md)."""
+    """Voiding statements take their targets' credit back (docs/domain.md)."""
     if not statement_ids:
         return set()
     rows = session.execute(

@@ -1,6 +1,6 @@
 """The JP policy: how an agency turns xAPI evidence into competency-development hours.
 
-No national table converts every non-classical activity into JP (domain.md, "How credit is
+No national table converts every non-classical activity into JP (docs/domain.md, "How credit is
 counted"), so every number lives in a versioned YAML file that an agency edits, never in
 code. The file is validated on load; an error names the path of the offending value, e.g.
 ``rules[2].jp.max_jp: must be greater than 0``.

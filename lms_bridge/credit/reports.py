@@ -1,6 +1,6 @@
 """What auditors and dashboards read from the ledger: a person's year, an agency's year, the queue.
 
-domain.md ("What auditors need"): per person, per agency and per year, total JP, JP by path
+docs/domain.md ("What auditors need"): per person, per agency and per year, total JP, JP by path
 and by form, the share of staff reaching the yearly target, and the pending items to verify
 with their evidence. Only ``pending`` and ``verified`` entries count (``jp`` is already 0 for
 the others, but the status filter keeps a rejected entry from counting even while its row is

@@ -30,7 +30,7 @@ from lms_bridge.models.lrs import KEY_LENGTH
 
 JP_SCALE = 2
 JP = Numeric(9, JP_SCALE)
-"""JP keep fractions (0.5 steps by default); exports round per record (domain.md)."""
+"""JP keep fractions (0.5 steps by default); exports round per record (docs/domain.md)."""
 
 
 class CreditEvidence(Base):

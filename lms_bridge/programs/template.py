@@ -1,6 +1,6 @@
 """Program templates: versioned YAML files, validated on load with path-named errors.
 
-A template is data, not code (domain.md, "Blended-learning programs"): the agency edits the
+A template is data, not code (docs/domain.md, "Blended-learning programs"): the agency edits the
 modules, their JP and their completion rules, raises ``version`` and imports the file
 again. A file is refused whole when anything in it is wrong, and every problem is named by
 its path (``modules[3].mode: …``) so the person editing it can find it.
