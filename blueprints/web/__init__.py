@@ -7,7 +7,7 @@ language, and must-change-password redirects.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, Response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -17,7 +17,7 @@ from blueprints.web.account import bp as account_pages
 from blueprints.web.home import bp as home_pages
 from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
-from blueprints.web.sessions import PageSessions
+from blueprints.web.sessions import PageSessions, is_machine_path
 from lms_bridge.accounts import load_session_account
 from lms_bridge.settings import Settings
 
@@ -79,6 +79,29 @@ def _guard_pages() -> ResponseReturnValue | None:
     return None
 
 
+PAGE_HEADERS = {
+    # Nothing from another origin: no CDN, no inline script, no framing by other sites.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _page_headers(response: Response) -> Response:
+    """Security headers on every page (error pages too); a signed-in page is never cached."""
+    if is_machine_path(request.path):
+        return response
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if signed_in_account() is not None:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 @bp.app_context_processor
 def _layout_context() -> dict[str, object]:
     def navigation() -> list[object]:
@@ -111,4 +134,5 @@ def init_web(app: Flask, settings: Settings) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     init_i18n(app)
+    app.after_request(_page_headers)
     app.register_blueprint(bp)
