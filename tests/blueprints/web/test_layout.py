@@ -12,9 +12,10 @@ from flask import Blueprint, Flask
 from openpyxl import load_workbook
 from werkzeug.exceptions import NotFound
 
-from blueprints.web import PAGE_HEADERS, i18n
+from blueprints.web import i18n
 from blueprints.web.access import role_required
 from blueprints.web.downloads import safe_filename, send_table
+from blueprints.web.headers import PAGE_HEADERS
 from blueprints.web.i18n import decimal_number, local_date, local_datetime
 from lms_bridge.app import create_app
 from lms_bridge.exports import Table
