@@ -19,7 +19,7 @@ from blueprints.web.headers import PAGE_HEADERS
 from blueprints.web.i18n import decimal_number, local_date, local_datetime
 from lms_bridge.app import create_app
 from lms_bridge.exports import Table
-from tests.blueprints.web.conftest import LAMPUNG, PageClient
+from tests.blueprints.web.conftest import LAMPUNG, PASSWORD, PageClient
 from tests.conftest import empty_all_tables, make_settings
 
 MOMENT = datetime(2026, 12, 3, 23, 5, tzinfo=UTC)
@@ -112,3 +112,31 @@ def test_pages_carry_security_headers_and_machine_paths_do_not(
     machine = viewer_lampung.get("/xapi/about")
     assert "Content-Security-Policy" not in machine.headers
     assert "Set-Cookie" not in machine.headers
+
+
+def test_behind_a_trusted_proxy_each_persons_address_is_counted(database_url: str) -> None:
+    """With PROXY_HOPS=1, failures from one forwarded address do not lock out another."""
+    application = create_app(make_settings(database_url, proxy_hops=1))
+    pages = PageClient(application)
+    with application.app_context():
+        empty_all_tables()
+    pages.make_person("a@x.id", "viewer", LAMPUNG)
+    for number in range(30):
+        pages.client.post(
+            "/login",
+            data={"email": f"g{number}@x.id", "password": "x", "csrf_token": pages.token()},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+    signed_in = pages.client.post(
+        "/login",
+        data={"email": "a@x.id", "password": PASSWORD, "csrf_token": pages.token()},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert signed_in.status_code == 302
+    pages.post_form("/logout", {})
+    from_guesser = pages.client.post(
+        "/login",
+        data={"email": "a@x.id", "password": PASSWORD, "csrf_token": pages.token()},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert from_guesser.status_code == 429
