@@ -496,7 +496,11 @@ def check_storable_json(value: Any, depth: int = 1) -> None:
     for key, item in items:
         if key.__class__ is str and NUL in key:
             raise ValidationError({key: [f"the key {NUL_REASON}"]})
-        if item.__class__ in _CONTAINERS_AND_TEXT:
+        kind = item.__class__
+        if kind is str:  # most values: checked here rather than by a call
+            if NUL in item:
+                raise ValidationError({key: [NUL_REASON]})
+        elif kind is dict or kind is list:
             try:
                 check_storable_json(item, depth + 1)
             except ValidationError as error:

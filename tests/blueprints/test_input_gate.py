@@ -7,6 +7,7 @@ for a duration of hundreds of digits); a rejected batch leaves no row behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -17,6 +18,7 @@ from flask import Flask
 from lms_bridge.models import Statement
 from tests.conftest import XAPIClient, count_rows
 from tests.statements import MOODLE_HOME, agent, statement
+from xapi.multipart import AttachmentPart, build_multipart
 
 ACTIVITY = f"{MOODLE_HOME}/mod/scorm/view.php?id=12"
 
@@ -160,4 +162,31 @@ def test_a_rejected_batch_leaves_no_row_even_when_the_bad_statement_is_last(
     batch = [statement(statement_id=str(uuid.uuid4())) for _ in range(5)]
     batch.append(statement(result={"response": "ok\x00"}))
     _refused(xapi.post_statements(batch), "statements[5].result.response")
+    assert count_rows(Statement) == 0
+
+
+def test_an_attachment_part_type_wider_than_its_column_is_refused(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    content = b"sertifikat"
+    sha2 = hashlib.sha256(content).hexdigest()
+    attached = statement(
+        attachments=[
+            {
+                "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
+                "display": {"id-ID": "Sertifikat"},
+                "contentType": "text/plain",
+                "length": len(content),
+                "sha2": sha2,
+            }
+        ]
+    )
+    long_type = "text/plain; note=" + "a" * 300
+    content_type, body = build_multipart(
+        json.dumps(attached).encode(), [AttachmentPart(sha2, long_type, content)]
+    )
+    response = xapi.client.post(
+        "/xapi/statements", data=body, headers=xapi.headers({"Content-Type": content_type})
+    )
+    _refused(response, "multipart part 2", "255")
     assert count_rows(Statement) == 0
