@@ -190,3 +190,16 @@ def test_an_attachment_part_type_wider_than_its_column_is_refused(
     )
     _refused(response, "multipart part 2", "255")
     assert count_rows(Statement) == 0
+
+
+def test_merging_a_document_nested_too_deep_is_a_400(xapi: XAPIClient, app_context: Flask) -> None:
+    """json.loads raised RecursionError (a 500) on a POSTed document a few thousand deep."""
+    parents = {"activityId": ACTIVITY, "agent": json.dumps(agent()), "stateId": "deep"}
+    deep = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    response = xapi.client.post(
+        "/xapi/activities/state",
+        query_string=parents,
+        data=deep,
+        headers=xapi.headers({"Content-Type": "application/json"}),
+    )
+    _refused(response, "nests too deep")
