@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from lms_bridge.models import Statement
-from tests.conftest import XAPIClient, count_rows
+from tests.conftest import XAPIClient, basic_auth, count_rows
 from tests.statements import MOODLE_HOME, agent, statement
 from xapi.multipart import AttachmentPart, build_multipart
 
@@ -203,3 +203,10 @@ def test_merging_a_document_nested_too_deep_is_a_400(xapi: XAPIClient, app_conte
         headers=xapi.headers({"Content-Type": "application/json"}),
     )
     _refused(response, "nests too deep")
+
+
+@pytest.mark.parametrize("path", ["/xapi/statements", "/api/v1/credit/pending"])
+def test_a_key_with_nul_is_unknown_not_a_failed_lookup(app_context: Flask, path: str) -> None:
+    headers = {"Authorization": basic_auth("moodle\x00", "x"), "X-Experience-API-Version": "1.0.3"}
+    response = app_context.test_client().get(path, headers=headers)
+    assert response.status_code == 401
