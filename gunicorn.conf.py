@@ -23,3 +23,18 @@ worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
 timeout = 60
 accesslog = os.environ.get("LMS_BRIDGE_ACCESS_LOG") or None
 errorlog = "-"
+
+# No Server header: gunicorn names itself on every response and offers no setting to stop it,
+# and what software answers is nothing a client needs (nor anyone probing for a known flaw).
+# The config file runs in the master before workers fork, so every worker inherits this.
+from gunicorn.http import wsgi as gunicorn_wsgi  # noqa: E402
+
+
+def _without_server(default_headers):  # type: ignore[no-untyped-def]
+    def headers(self):  # type: ignore[no-untyped-def]
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    return headers
+
+
+gunicorn_wsgi.Response.default_headers = _without_server(gunicorn_wsgi.Response.default_headers)

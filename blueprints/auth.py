@@ -10,6 +10,7 @@ from werkzeug.datastructures import Headers
 
 from lms_bridge.access import AuthenticatedClient, authenticate_client
 from xapi.errors import Forbidden, Unauthorized
+from xapi.fields import NUL
 
 REALM = 'Basic realm="lms_bridge xAPI", charset="UTF-8"'
 
@@ -33,6 +34,8 @@ def authenticate(headers: Headers) -> AuthenticatedClient:
     key, separator, secret = decoded.partition(":")
     if not separator:
         raise BasicAuthRequired("the Authorization header is not valid HTTP Basic")
+    if NUL in key:  # no key holds one, and PostgreSQL could not even look it up
+        raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")
     client = authenticate_client(key, secret)
     if client is None:
         raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")

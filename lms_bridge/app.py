@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
+from re import Pattern
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
@@ -16,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blueprints.api import init_api
+from blueprints.errors import with_error_headers
 from blueprints.web import init_web
 from blueprints.web.errors import error_page
 from blueprints.web.sessions import is_machine_path
@@ -79,14 +82,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         else:
             ping_after_idle(db.engine)
 
-    CORS(
-        app,
-        resources={r"/xapi/*": {"origins": "*"}},
-        allow_headers=CORS_ALLOWED_HEADERS,
-        expose_headers=CORS_EXPOSED_HEADERS,
-        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-        max_age=86400,
-    )
+    _allow_cross_origin(app, settings)
+    app.after_request(_harden)
 
     app.register_blueprint(xapi_blueprint)
     init_api(app)  # /api/v1 and its OpenAPI document
@@ -103,6 +100,53 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def cors_origins(setting: str) -> list[str]:
+    """A comma-separated origins setting as a list (``*`` stays ``*``)."""
+    return [origin.strip() for origin in setting.split(",") if origin.strip()]
+
+
+def _allow_cross_origin(app: Flask, settings: Settings) -> None:
+    """CORS for /xapi (browser-run xAPI content) and, when configured, for /api/v1.
+
+    ``*`` is answered as ``*`` (send_wildcard), never by echoing the caller's origin, and no
+    credentials mode is offered: content authenticates with the Authorization header it
+    sends, which ``*`` allows, while cookies of another site could never ride along.
+    """
+    resources: dict[str | Pattern[str], dict[str, Any]] = {}
+    xapi_origins = cors_origins(settings.xapi_cors_origins)
+    if xapi_origins:
+        resources[r"/xapi/*"] = {"origins": xapi_origins}
+    api_origins = cors_origins(settings.api_cors_origins)
+    if api_origins:
+        resources[r"/api/v1/*"] = {"origins": api_origins}
+    if not resources:
+        return
+    CORS(
+        app,
+        resources=resources,
+        send_wildcard=True,
+        supports_credentials=False,
+        allow_headers=CORS_ALLOWED_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        max_age=86400,
+    )
+
+
+PUBLIC_PATHS = ("/xapi/about", "/api/v1/openapi.json", "/api/v1/docs", "/static/")
+"""What holds no personal data and may be cached: the LRS's about, the API's description,
+the pages' style sheet and images."""
+
+
+def _harden(response: Response) -> Response:
+    """Every response: no content sniffing; anything personal (statements, documents, credit,
+    people, errors about them) is never stored by a browser or a proxy."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not request.path.startswith(PUBLIC_PATHS):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _register_error_handlers(app: Flask) -> None:
     """Outside the blueprints' own handlers: JSON errors for machines, pages in the person's
     language for people, and a 500 that reveals nothing."""
@@ -113,7 +157,7 @@ def _register_error_handlers(app: Flask) -> None:
             return error_page(error.code or 500, error)
         response = jsonify({"error": type(error).__name__, "detail": error.description})
         response.status_code = error.code or 500
-        return response
+        return with_error_headers(response, error)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:

@@ -21,6 +21,7 @@ from lms_bridge.access import (
 from lms_bridge.access.clients import KNOWN_SCOPES
 from lms_bridge.accounts.commands import users_group
 from lms_bridge.audit.commands import audit_group
+from lms_bridge.cli_types import YEAR
 from lms_bridge.credit import (
     current_policy,
     nominal_jp_lookup,
@@ -167,7 +168,7 @@ def credit_group() -> None:
 
 
 @credit_group.command("recompute")
-@click.option("--year", type=int, default=None, help="Only statements of this year.")
+@click.option("--year", type=YEAR, default=None, help="Only statements of this year.")
 @with_appcontext
 def credit_recompute(year: int | None) -> None:
     """Rebuild the ledger from stored statements under the current policy.

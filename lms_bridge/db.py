@@ -47,6 +47,13 @@ def table_of(model: type[Base]) -> Table:
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """64-bit surrogate keys; SQLite needs INTEGER to alias the rowid."""
 
+BIGINT_MAX = 2**63 - 1
+"""The largest id, page cursor or count a query may carry: PostgreSQL's ``bigint`` and
+SQLite's INTEGER both stop here, and a larger parameter fails the query instead of matching
+nothing. Every integer a client sends is checked against it before it reaches a query."""
+INTEGER_MAX = 2**31 - 1
+"""The largest value of an ``Integer`` column (a year, a cohort's number) on PostgreSQL."""
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every database.

@@ -62,6 +62,13 @@ class Settings:
     instead of the proxy's. 0: none (the headers are ignored)."""
     credit_enabled: bool = True
     """Award JP as statements arrive (off only to measure the LRS alone)."""
+    xapi_cors_origins: str = "*"
+    """Origins whose pages may call /xapi from a browser: `*` (any; answered as `*`, never
+    echoed) or a comma-separated list. xAPI content (SCORM/cmi5 packages) usually runs on
+    another origin than the LRS and sends the Authorization header itself, without cookies."""
+    api_cors_origins: str = ""
+    """Origins whose pages may call /api/v1 from a browser (comma-separated); none by
+    default: the API serves scripts and dashboards on the server side, and names people."""
     log_level: str = "INFO"
     """Python logging level of the service."""
     sql_echo: bool = False

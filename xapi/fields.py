@@ -31,10 +31,13 @@ _IRI = re.compile(
     # formats"); what it must catch is a missing scheme ("IRL or IRI values without a scheme").
     r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[^\s<>\"{}|\\^`%\x00-\x1f\x7f]|%[0-9A-Fa-f]{2})+"
 )
+_NOT_IN_ADDRESS = r"\s@<>()\[\]\\,;:\"\x00-\x1f\x7f"
+"""Characters no address part may hold: RFC 6068's delimiters, and control characters
+(U+0000 in particular, which PostgreSQL cannot store)."""
 _MAILTO = re.compile(
     # Data 2.4.2.3: mbox is "mailto:email address"; the address is local@domain (RFC 6068).
-    r"(?i:mailto):(?:[^\s@<>()\[\]\\,;:\"%]|%[0-9A-Fa-f]{2})+"
-    r"@[^\s@<>()\[\]\\,;:\"/?#.]+(?:\.[^\s@<>()\[\]\\,;:\"/?#.]+)*"
+    rf"(?i:mailto):(?:[^{_NOT_IN_ADDRESS}%]|%[0-9A-Fa-f]{{2}})+"
+    rf"@[^{_NOT_IN_ADDRESS}/?#.]+(?:\.[^{_NOT_IN_ADDRESS}/?#.]+)*"
 )
 _UUID = re.compile(
     # Data 4.4: "standard string form"; any version or variant is accepted, only the shape counts.
@@ -43,7 +46,7 @@ _UUID = re.compile(
 _SHA1 = re.compile(r"[0-9A-Fa-f]{40}")
 # Data 2.4.11: contentType is an Internet Media Type (RFC 2046): type "/" subtype, then parameters.
 _MEDIA_TYPE = re.compile(
-    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;.*)?", re.DOTALL
+    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;[^\x00]*)?", re.DOTALL
 )
 # Data 2.4.11: "The SHA-2 hash" of the attachment: SHA-224, -256, -384 or -512 in hex.
 _SHA2 = re.compile(r"[0-9A-Fa-f]{56}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{96}|[0-9A-Fa-f]{128}")
@@ -65,7 +68,10 @@ _LANGUAGE_TAG = re.compile(
     r")",
     re.IGNORECASE,
 )
-_NUM = r"\d+(?:[.,]\d+)?"
+# At most nine digits before and after the separator: P999999999Y is far beyond any learning
+# time, and a duration of hundreds of digits would overflow the arithmetic of whoever reads it.
+MAX_DURATION_DIGITS: Final = 9
+_NUM = rf"\d{{1,{MAX_DURATION_DIGITS}}}(?:[.,]\d{{1,{MAX_DURATION_DIGITS}}})?"
 _DURATION = re.compile(
     # Data 4.6: ISO 8601:2004 4.4.3.2 (PnYnMnDTnHnMnS or PnW); the alternative format is refused.
     rf"P(?:{_NUM}W|(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)"
@@ -82,6 +88,18 @@ _TIMESTAMP_BASIC = re.compile(
 )
 
 NULL_REASON: Final = "must not be null (xAPI Data 2.2: null values are rejected outside extensions)"
+
+NUL: Final = "\x00"
+NUL_REASON: Final = "must not contain the NUL character (U+0000)"
+"""Text with U+0000 cannot be stored (PostgreSQL's text type refuses it), so every text the
+service receives is checked for it: a stored statement must come back as it was sent."""
+
+MAX_JSON_DEPTH: Final = 32
+"""How deep free JSON (extension values, API bodies) may nest. Storage serialises with orjson,
+which stops at 254 levels; real extensions nest a few levels."""
+
+MAX_STATEMENT_VERSION_LENGTH: Final = 20
+"""The ``version`` column's width; "1.0.3" and "2.0.0" are five characters."""
 
 _STATEMENT_VERSION = {
     # Data 2.4.10: "An LRS MUST reject all Statements with a version specified that does not start
@@ -163,7 +181,11 @@ def is_iso8601_duration(value: object) -> bool:
 
 def is_statement_version(value: object, version: XAPIVersion) -> bool:
     """Whether a statement's ``version`` suits the request's xAPI version (Data 2.4.10)."""
-    return isinstance(value, str) and _STATEMENT_VERSION[version].fullmatch(value) is not None
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_STATEMENT_VERSION_LENGTH
+        and _STATEMENT_VERSION[version].fullmatch(value) is not None
+    )
 
 
 def _timestamp_or_reason(value: str, require_zone: bool) -> datetime | str:
@@ -259,9 +281,11 @@ class StrictString(SpecField):
     reason = "must be a string"
 
     def check(self, value: Any) -> None:
-        """Accept str only."""
+        """Accept str only, and no NUL in it."""
         if not isinstance(value, str):
             raise ValidationError(self.reason)
+        if NUL in value:
+            raise ValidationError(NUL_REASON)
 
 
 class StrictBoolean(SpecField):
@@ -423,6 +447,8 @@ class LanguageMap(SpecField):
             if text.__class__ is not str:
                 reason = NULL_REASON if text is None else "must be a string"
                 raise ValidationError({tag: [reason]})
+            if NUL in text:
+                raise ValidationError({tag: [NUL_REASON]})
 
 
 class Extensions(SpecField):
@@ -435,9 +461,50 @@ class Extensions(SpecField):
         (Data 4.1), so values, null included, are not checked."""
         if value.__class__ is not dict:
             raise ValidationError(self.reason)
-        for key in value:
+        for key, item in value.items():
             if key not in _VALID_IRIS and not is_iri(key):
                 raise ValidationError({key: ["extension keys must be IRIs with a scheme"]})
+            if item.__class__ in _CONTAINERS_AND_TEXT:
+                try:
+                    check_storable_json(item)
+                except ValidationError as error:
+                    raise ValidationError({key: error.messages}) from None
+
+
+_CONTAINERS_AND_TEXT: Final = (dict, list, str)
+
+
+def check_storable_json(value: Any, depth: int = 1) -> None:
+    """Raise ValidationError (nested under the offending keys) if ``value`` cannot be stored.
+
+    The values "an LRS MUST NOT reject a Statement based on" (Data 4.1) must still be storable:
+    no NUL in any text or key, and no deeper than :data:`MAX_JSON_DEPTH`.
+    """
+    kind = value.__class__
+    if kind is str:
+        if NUL in value:
+            raise ValidationError(NUL_REASON)
+        return
+    if kind is dict:
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif kind is list:
+        items = enumerate(value)
+    else:
+        return
+    if depth > MAX_JSON_DEPTH:
+        raise ValidationError(f"nests deeper than {MAX_JSON_DEPTH} levels")
+    for key, item in items:
+        if key.__class__ is str and NUL in key:
+            raise ValidationError({key: [f"the key {NUL_REASON}"]})
+        kind = item.__class__
+        if kind is str:  # most values: checked here rather than by a call
+            if NUL in item:
+                raise ValidationError({key: [NUL_REASON]})
+        elif kind is dict or kind is list:
+            try:
+                check_storable_json(item, depth + 1)
+            except ValidationError as error:
+                raise ValidationError({key: error.messages}) from None
 
 
 class Timestamp(SpecField):
@@ -459,7 +526,10 @@ class Timestamp(SpecField):
 class Duration(SpecField):
     """An ISO 8601 duration such as PT1H30M or PT4.92S (Data 4.6)."""
 
-    reason = "must be an ISO 8601 duration, e.g. PT1H30M5.2S"
+    reason = (
+        f"must be an ISO 8601 duration with at most {MAX_DURATION_DIGITS} digits before and "
+        "after a number's decimal separator, e.g. PT1H30M5.2S"
+    )
 
     def check(self, value: Any) -> None:
         """Accept the ISO 8601:2004 4.4.3.2 format only."""
@@ -474,7 +544,10 @@ class StatementVersion(SpecField):
         super().__init__(**kwargs)
         self.version: XAPIVersion = version
         families = "1.0.x or 2.0.x" if version == VERSION_2 else "1.0 or 1.0.x"
-        self.reason = f"must be {families} under xAPI {version}"
+        self.reason = (
+            f"must be {families} under xAPI {version}, "
+            f"at most {MAX_STATEMENT_VERSION_LENGTH} characters"
+        )
 
     def check(self, value: Any) -> None:
         """Accept versions of the families this xAPI version serves."""

@@ -21,6 +21,7 @@ from email.message import Message
 from typing import Any, Final
 
 from xapi.errors import BadRequest
+from xapi.fields import NUL
 
 MULTIPART_MIXED: Final = "multipart/mixed"
 JSON_TYPE: Final = "application/json"
@@ -254,6 +255,10 @@ def _headers(block: bytes, number: int) -> dict[str, str]:
     return headers
 
 
+MAX_PART_TYPE_LENGTH = 255
+"""The width of the column an attachment's media type is stored in."""
+
+
 def _attachment_part(number: int, headers: Mapping[str, str], content: bytes) -> AttachmentPart:
     """Check the transmission headers of an attachment part (Communication 1.5.2)."""
     declared = headers.get(HASH_HEADER.lower())
@@ -275,11 +280,13 @@ def _attachment_part(number: int, headers: Mapping[str, str], content: bytes) ->
             f"multipart part {number}: {HASH_HEADER} {sha2} does not match the SHA-2 of its "
             f"content ({actual}) (Communication 1.5.2, Data 2.4.11)"
         )
-    return AttachmentPart(
-        sha2=sha2,
-        content_type=headers.get("content-type") or DEFAULT_PART_TYPE,
-        content=content,
-    )
+    content_type = headers.get("content-type") or DEFAULT_PART_TYPE
+    if len(content_type) > MAX_PART_TYPE_LENGTH or NUL in content_type:
+        raise BadRequest(
+            f"multipart part {number} has a Content-Type longer than {MAX_PART_TYPE_LENGTH} "
+            "characters or holding NUL (U+0000); it is stored beside the attachment"
+        )
+    return AttachmentPart(sha2=sha2, content_type=content_type, content=content)
 
 
 def _digest(sha2: str, content: bytes, number: int) -> str:

@@ -150,7 +150,7 @@ def parse_statement_query(
     limit = 0
     if "limit" in values:
         raw_limit = values["limit"]
-        if not raw_limit.isdigit():
+        if not (raw_limit.isascii() and raw_limit.isdigit()):
             raise BadRequest(f"limit must be a non-negative whole number, not {raw_limit!r}")
         limit = int(raw_limit)
     return StatementQuery(

@@ -25,15 +25,18 @@ from flask import (
     current_app,
     g,
     jsonify,
-    render_template_string,
     request,
-    url_for,
+    send_from_directory,
 )
+from marshmallow import ValidationError
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from blueprints.api.schemas import ErrorSchema
 from blueprints.auth import BasicAuthRequired, authenticate
+from blueprints.errors import with_error_headers
+from blueprints.storable import request_fields, unstorable_field
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.access.api_scopes import allows
 from lms_bridge.credit.decisions import (
@@ -45,6 +48,7 @@ from lms_bridge.credit.decisions import (
 from lms_bridge.credit.reports import ReportError
 from lms_bridge.people import PersonRejected, RecordsRejected
 from xapi.errors import XAPIError
+from xapi.fields import check_storable_json
 
 PREFIX = "/api/v1"
 REALM = 'Basic realm="lms_bridge API", charset="UTF-8"'
@@ -92,7 +96,8 @@ class ApiBlueprint:
                 security=[{SECURITY_SCHEME: []}],
                 **{"x-scopes": list(scopes)},
             )(view)
-            for status, name in ((401, "UNAUTHORIZED"), (403, "FORBIDDEN")):
+            # Every operation can be refused by the gate: credentials, scope, unstorable input.
+            for status, name in ((400, "BAD_REQUEST"), (401, "UNAUTHORIZED"), (403, "FORBIDDEN")):
                 documented = self.blueprint.alt_response(status, name)(documented)
             self.blueprint.route(rule, methods=methods)(documented)
             return view
@@ -185,7 +190,8 @@ def _http_error(error: HTTPException) -> Response:
     data = getattr(error, "data", None)
     if isinstance(data, Mapping) and "messages" in data:
         return validation_error(field_reasons(data["messages"]))
-    return error_response(error.code or 500, type(error).__name__, error.description or "")
+    response = error_response(error.code or 500, type(error).__name__, error.description or "")
+    return with_error_headers(response, error)
 
 
 def _auth_error(error: XAPIError) -> Response:
@@ -231,10 +237,11 @@ def _decision_refused(error: DecisionRefused) -> Response:
     )
 
 
-def _gate() -> None:
-    """Authenticate, then check the endpoint's scopes (an undeclared endpoint is refused)."""
+def _gate() -> Response | None:
+    """Authenticate, check the endpoint's scopes (an undeclared endpoint is refused), then
+    refuse what no query can carry."""
     if request.method == "OPTIONS":
-        return
+        return None
     client = authenticate(request.headers)
     g.api_client = client
     scopes: Mapping[str, tuple[str, ...]] = current_app.extensions[SCOPES_EXTENSION]
@@ -244,6 +251,30 @@ def _gate() -> None:
         raise Forbidden(
             f"klien ini tidak punya scope {wanted} (this client lacks the scope {wanted})"
         )
+    return _unstorable_input()
+
+
+def _unstorable_input() -> Response | None:
+    """400 naming the first path segment, parameter, header or JSON field holding a value
+    the database cannot store (NUL, an integer beyond 64 bits, JSON nested too deep)."""
+    fields = request_fields(
+        request.view_args, request.args.to_dict(flat=False), request.headers.items()
+    )
+    problem = unstorable_field(fields)
+    if problem is not None:
+        name, reason = problem
+        return validation_error({name: [reason]})
+    if not request.is_json:
+        return None
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return validation_error({"body": ["JSON nested too deep"]})
+    try:
+        check_storable_json(body)
+    except ValidationError as error:
+        return validation_error(field_reasons(error.messages))
+    return None
 
 
 ERROR_HANDLERS: tuple[tuple[type[Exception], Callable[[Any], Response]], ...] = (
@@ -257,35 +288,14 @@ ERROR_HANDLERS: tuple[tuple[type[Exception], Callable[[Any], Response]], ...] = 
 
 # --- the human page --------------------------------------------------------------------------
 
-REFERENCE_PAGE = """<!doctype html>
-<html lang="id"><head><meta charset="utf-8"><title>{{ spec.info.title }}</title>
-<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code{background:#f3f3f3;padding:0 .2rem}h3{margin-bottom:.2rem}
-td,th{text-align:left;padding:.2rem .6rem;vertical-align:top}</style></head><body>
-<h1>{{ spec.info.title }} <small>{{ spec.info.version }}</small></h1>
-<p>Dokumen OpenAPI (OpenAPI document): <a href="{{ json_url }}"><code>{{ json_url }}</code></a>.
-Autentikasi: HTTP Basic (kunci dan rahasia klien; client key and secret).</p>
-{% for path, operations in spec.paths.items() %}{% for method, op in operations.items()
- if method in ("get", "put", "post", "delete", "patch") %}
-<h3><code>{{ method|upper }} {{ path }}</code></h3>
-<p>{{ op.summary }}{% if op["x-scopes"] %} — scope:
-<code>{{ op["x-scopes"]|join(" | ") }}</code>{% endif %}</p>
-{% if op.parameters %}<table>{% for p in op.parameters %}<tr><td><code>{{ p.name }}</code></td>
-<td>{{ p["in"] }}</td><td>{{ "wajib (required)" if p.required else "" }}</td>
-<td>{{ p.description or "" }}</td></tr>{% endfor %}</table>{% endif %}
-{% endfor %}{% endfor %}
-</body></html>
-"""
+DOCS_STATIC = f"{PREFIX}/docs/static"
+"""Where the Swagger UI files of the ``swagger-ui-bundle`` package are served from: the
+reference page loads nothing from a CDN, so it works on an intranet without internet."""
 
 
-def _reference_page() -> str:
-    """A page for people, built from the same document, with nothing fetched from a CDN."""
-    api: Api = current_app.extensions[API_EXTENSION]
-    return render_template_string(
-        REFERENCE_PAGE,
-        spec=api.spec.to_dict(),
-        json_url=url_for("api-docs.openapi_json"),
-    )
+def _swagger_ui_file(filename: str) -> Response:
+    """One file of the packaged Swagger UI (its JavaScript, CSS and icons)."""
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 def init_api(app: Flask) -> Api:
@@ -309,6 +319,10 @@ def init_api(app: Flask) -> Api:
                 "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "basic"}}
             },
         },
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=f"{DOCS_STATIC}/",
+        # Swagger UI would ask validator.swagger.io to check the document: nothing external.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
     )
     api = Api(app)
     scopes: dict[str, tuple[str, ...]] = {}
@@ -317,7 +331,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(family.blueprint)
     app.extensions[API_EXTENSION] = api
     app.extensions[SCOPES_EXTENSION] = scopes
-    app.add_url_rule(f"{PREFIX}/docs", "api_docs_page", _reference_page)
+    app.add_url_rule(f"{DOCS_STATIC}/<path:filename>", "api_docs_static", _swagger_ui_file)
     return api
 
 

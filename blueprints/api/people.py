@@ -154,11 +154,13 @@ def import_people_file() -> dict[str, Any]:
     scopes=(PEOPLE_WRITE,),
     summary="Impor pemetaan identitas LMS ke NIP (import LMS identity → NIP mappings)",
 )
+# The example maps two identities of the person in the directory import's example, so the
+# examples work in order on an empty database (a mapping's NIP must be in the directory).
 @bp.doc(
     **_csv_body(
         "homePage,account_name,mbox,nip\n"
         "https://lms.bpsdm.example.go.id,42,,198503302010121002\n"
-        ",,mailto:budi@example.com,199001012015032001\n"
+        ",,mailto:siti.aminah@example.com,198503302010121002\n"
     )
 )
 @bp.response(200, IdentityImportResultSchema)

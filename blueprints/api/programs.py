@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from blueprints.api import ApiBlueprint, error_response
+from blueprints.api.schemas import CohortProgressSchema, ParticipantProgressSchema
 from lms_bridge.access.api_scopes import CREDIT_READ
 from lms_bridge.programs import (
     CohortNotFound,
@@ -36,7 +37,7 @@ bp.blueprint.register_error_handler(EnrollmentNotFound, _not_found)
     scopes=READ_PROGRESS,
     summary="Matriks kemajuan angkatan (cohort progress: participant by module, JP per mode)",
 )
-@bp.response(200)
+@bp.response(200, CohortProgressSchema)
 @bp.alt_response(404, description="Angkatan tidak ditemukan (unknown cohort)")
 def cohort_progress(cohort_id: int) -> Response:
     """Every participant's module states, JP done/required per mode, completed and passed.
@@ -53,7 +54,7 @@ def cohort_progress(cohort_id: int) -> Response:
     scopes=READ_PROGRESS,
     summary="Kemajuan satu peserta (one participant's progress)",
 )
-@bp.response(200)
+@bp.response(200, ParticipantProgressSchema)
 @bp.alt_response(404, description="Bukan peserta angkatan ini (not a participant)")
 def participant_progress(cohort_id: int, nip: str) -> dict[str, object]:
     """The same row of the matrix for one NIP."""

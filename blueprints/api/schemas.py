@@ -12,9 +12,26 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from lms_bridge.credit.decisions import REASON_LENGTH
+from lms_bridge.db import BIGINT_MAX
+from lms_bridge.models.credit import JP_MAX
 
 YEAR = validate.Range(min=1970, max=2999)
 PAGE = validate.Range(min=1, max=1000)
+
+
+class StorableInteger(fields.Integer):
+    """An integer a query can carry: at most 64 bits, and never negative unless asked.
+
+    Every integer field of a request is one, so a value beyond ``bigint`` is a 400 naming
+    the field instead of a failed query; a narrower ``validate`` range still applies.
+    """
+
+    def __init__(self, *, minimum: int = 0, **kwargs: Any) -> None:
+        given = kwargs.pop("validate", None)
+        validators = [validate.Range(min=minimum, max=BIGINT_MAX)]
+        if given is not None:
+            validators.append(given)
+        super().__init__(validate=validators, **kwargs)
 
 
 def _jp(description: str, **kwargs: Any) -> fields.Float:
@@ -45,7 +62,7 @@ class ErrorSchema(Schema):
 
 
 class YearQuery(Schema):
-    year = fields.Integer(
+    year = StorableInteger(
         validate=YEAR,
         metadata={"description": "Tahun kegiatan (default: this year in the policy's zone)"},
     )
@@ -53,12 +70,9 @@ class YearQuery(Schema):
 
 class PendingQuery(Schema):
     agency = fields.String(validate=validate.Length(min=1, max=200))
-    year = fields.Integer(validate=YEAR, metadata={"description": "Every year when absent"})
-    limit = fields.Integer(load_default=100, validate=PAGE)
-    after = fields.Integer(
-        validate=validate.Range(min=0),
-        metadata={"description": "The last entry id of the previous page"},
-    )
+    year = StorableInteger(validate=YEAR, metadata={"description": "Every year when absent"})
+    limit = StorableInteger(load_default=100, validate=PAGE)
+    after = StorableInteger(metadata={"description": "The last entry id of the previous page"})
 
 
 class PeopleQuery(Schema):
@@ -67,7 +81,7 @@ class PeopleQuery(Schema):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "The last NIP of the previous page"},
     )
-    limit = fields.Integer(load_default=100, validate=PAGE)
+    limit = StorableInteger(load_default=100, validate=PAGE)
 
 
 class VerifyBody(Schema):
@@ -84,8 +98,13 @@ class CorrectBody(Schema):
     jp = fields.Decimal(
         required=True,
         places=2,
-        validate=validate.Range(min=0),
-        metadata={"description": "The JP the entry is worth (capped per day as usual)"},
+        validate=validate.Range(min=0, max=JP_MAX),
+        # The document states the bounds as numbers; apispec would quote the Decimal ones.
+        metadata={
+            "description": "The JP the entry is worth (capped per day as usual)",
+            "minimum": 0,
+            "maximum": float(JP_MAX),
+        },
     )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_LENGTH))
 
@@ -220,3 +239,82 @@ class IdentityImportResultSchema(ImportResultSchema):
         metadata={"description": "LMS identities whose statements were credited again"}
     )
     credit_groups_changed = fields.Integer()
+
+
+# --- programs --------------------------------------------------------------------------------
+
+
+class CohortInfoSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    year = fields.Integer()
+    number = fields.Integer()
+    starts_on = fields.String(metadata={"format": "date"})
+    ends_on = fields.String(metadata={"format": "date"})
+    organiser = fields.String()
+    activity_id = fields.String(metadata={"description": "The cohort's xAPI activity IRI"})
+
+
+class ProgramInfoSchema(Schema):
+    code = fields.String(metadata={"example": "latsar-cpns"})
+    version = fields.Integer()
+    name = fields.String()
+    pass_threshold = fields.Float()
+
+
+class ModuleInfoSchema(Schema):
+    id = fields.String(metadata={"description": "The module's code in the program"})
+    title = fields.String()
+    mode = fields.String(metadata={"description": "Delivery mode, e.g. klasikal"})
+    nominal_jp = fields.Float()
+    mandatory = fields.Boolean()
+
+
+class ModuleStateSchema(Schema):
+    status = fields.String(metadata={"example": "completed"})
+    best_score = fields.Float(allow_none=True)
+    jp = fields.Float()
+
+
+class ModeJpSchema(Schema):
+    done = fields.Float()
+    required = fields.Float()
+
+
+class ParticipantRowSchema(Schema):
+    nip = fields.String()
+    name = fields.String(allow_none=True)
+    registration = fields.String(metadata={"description": "The enrollment's xAPI registration"})
+    modules = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ModuleStateSchema),
+        metadata={"description": "Module code → its state"},
+    )
+    jp = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ModeJpSchema),
+        metadata={"description": "Mode → JP done and required"},
+    )
+    completed = fields.Boolean()
+    passed = fields.Boolean()
+    final_score = fields.Float(allow_none=True)
+
+
+class ProgressFrameSchema(Schema):
+    """What every progress answer reads against: the cohort, its program, the modules."""
+
+    cohort = fields.Nested(CohortInfoSchema)
+    program = fields.Nested(ProgramInfoSchema)
+    modules = fields.List(fields.Nested(ModuleInfoSchema))
+
+
+class CohortProgressSchema(ProgressFrameSchema):
+    """The matrix: every participant by every module of the cohort's program."""
+
+    participants = fields.List(fields.Nested(ParticipantRowSchema))
+
+
+class ParticipantProgressSchema(ProgressFrameSchema):
+    """One row of the matrix."""
+
+    participant = fields.Nested(ParticipantRowSchema)

@@ -1,7 +1,8 @@
 """The Learning Record Store under ``/xapi``: one module per xAPI resource.
 
 Every request passes the same gate, in this order: unwrap the alternate request syntax,
-negotiate the version, authenticate. Every response carries ``X-Experience-API-Version``.
+negotiate the version, authenticate, refuse parameters and headers no query can carry
+(blueprints.storable). Every response carries ``X-Experience-API-Version``.
 Errors map to statuses once, here: validation failures are 400, never 422.
 """
 
@@ -13,10 +14,12 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from blueprints.auth import BasicAuthRequired, authenticate
+from blueprints.errors import with_error_headers
+from blueprints.storable import request_fields, unstorable_field
 from blueprints.xapi.effective_request import read_request
 from lms_bridge.db import utcnow
 from lms_bridge.lrs.store import format_timestamp
-from xapi.errors import XAPIError
+from xapi.errors import BadRequest, XAPIError
 from xapi.versions import HEADER, VERSION_1, VERSION_2, negotiate
 
 logger = logging.getLogger(__name__)
@@ -30,7 +33,8 @@ CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 @bp.before_request
 def open_xapi_request() -> None:
-    """Unwrap, negotiate, authenticate: the gate every xAPI request passes."""
+    """Unwrap, negotiate, authenticate, refuse what no query can carry: the gate every xAPI
+    request passes."""
     if request.method == "OPTIONS":
         return
     xapi_request = read_request()
@@ -41,6 +45,12 @@ def open_xapi_request() -> None:
     if xapi_request.alternate and xapi_request.negotiated_version == VERSION_2:
         raise XAPIError("xAPI 2.0.0 removed the alternate request syntax; send a plain request")
     xapi_request.client = authenticate(xapi_request.headers)
+    problem = unstorable_field(
+        request_fields(request.view_args, xapi_request.args, xapi_request.headers.items())
+    )
+    if problem is not None:
+        name, reason = problem
+        raise BadRequest(f"{name} {reason}")
 
 
 @bp.after_request
@@ -81,7 +91,8 @@ def xapi_error(error: XAPIError) -> Response:
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Routing and size errors (404, 405, 413) in the same JSON shape."""
-    return _error_response(error.code or 500, type(error).__name__, error.description or "")
+    response = _error_response(error.code or 500, type(error).__name__, error.description or "")
+    return with_error_headers(response, error)
 
 
 from blueprints.xapi import about, activities, agents, documents, statements  # noqa: E402  (views register on bp)

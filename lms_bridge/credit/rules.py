@@ -6,6 +6,7 @@ award, which is what lets the ledger be rebuilt from stored statements at any ti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
@@ -103,14 +104,22 @@ def _rounded(jp: Decimal, step: Decimal) -> Decimal:
     return (jp / step).to_integral_value(rounding=ROUND_FLOOR) * step
 
 
+MAX_CREDITED_MINUTES = Decimal(366 * 24 * 60)
+"""A duration longer than a year measures no learning: it goes to the rule's fallback (an
+auditor's review by default), and the arithmetic never meets numbers beyond the ledger's."""
+
+
 def _minutes(statement: Mapping[str, Any]) -> Decimal | None:
     duration = (statement.get("result") or {}).get("duration")
     if not isinstance(duration, str):
         return None
     try:
-        return Decimal(str(duration_seconds(duration))) / 60
+        seconds = duration_seconds(duration)
     except BadRequest:
         return None
+    if not math.isfinite(seconds):
+        return MAX_CREDITED_MINUTES + 1
+    return Decimal(repr(seconds)) / 60
 
 
 def evaluate(
@@ -140,7 +149,8 @@ def evaluate(
         )
     if method == "duration":
         minutes = _minutes(statement)
-        if minutes is not None and minutes >= rule.jp.minimum_minutes:
+        plausible = minutes is not None and minutes <= MAX_CREDITED_MINUTES
+        if minutes is not None and plausible and minutes >= rule.jp.minimum_minutes:
             jp = _rounded(minutes / policy.minutes_per_jp, policy.rounding_step)
             text = (
                 f"{_format_jp(minutes.quantize(Decimal('0.1')))} min {rule.form} ÷ "
@@ -150,9 +160,12 @@ def evaluate(
                 jp = rule.jp.max_jp
                 text += f", at most {_format_jp(jp)} JP per activity"
             return Award(rule, activity_id, jp, False, f"{text}, {suffix}")
-        missing = (
-            "no duration" if minutes is None else f"duration under {rule.jp.minimum_minutes} min"
-        )
+        if minutes is None:
+            missing = "no duration"
+        elif not plausible:
+            missing = "duration over a year"
+        else:
+            missing = f"duration under {rule.jp.minimum_minutes} min"
         fallback = rule.jp.when_no_duration
         if fallback == "fixed" and rule.jp.fallback_jp is not None:
             jp = rule.jp.fallback_jp

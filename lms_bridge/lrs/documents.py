@@ -301,6 +301,8 @@ def _json_object(content: bytes, content_type: str, what: str) -> dict[str, Any]
         value = json.loads(content)
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
         raise DocumentNotMergeable(f"{what} is not valid JSON") from error
+    except RecursionError as error:  # nested deeper than the parser goes (~1,000 levels)
+        raise DocumentNotMergeable(f"{what} nests too deep to merge") from error
     if not isinstance(value, dict):
         raise DocumentNotMergeable(f"{what} is JSON but not an object; only objects merge")
     return value

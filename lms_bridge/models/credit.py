@@ -31,6 +31,8 @@ from lms_bridge.models.lrs import KEY_LENGTH
 JP_SCALE = 2
 JP = Numeric(9, JP_SCALE)
 """JP keep fractions (0.5 steps by default); exports round per record (docs/domain.md)."""
+JP_MAX = Decimal("9999999.99")
+"""The largest JP a column holds (``Numeric(9, 2)``); far beyond any real entry."""
 
 
 class CreditEvidence(Base):

@@ -18,12 +18,18 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
+from xapi.fields import NUL
+
 IN_LIST_SIZE = 1000
 """Values per ``IN (…)`` list: far below SQLite's and PostgreSQL's bound-parameter limits."""
 
 HEADING_LINE = 1
 FIRST_ROW_LINE = 2
 _SEPARATORS = (",", ";", "\t")
+NUL_PROBLEM = (
+    "berisi karakter NUL (U+0000) yang tidak bisa disimpan; simpan ulang berkasnya sebagai "
+    "teks (contains the NUL character U+0000, which cannot be stored; save the file as text)"
+)
 
 T = TypeVar("T")
 
@@ -66,6 +72,15 @@ def rows_from_csv(text: str) -> list[dict[str, str]]:
     if first_line.count(separator) == 0:
         separator = ","
     reader = csv.reader(io.StringIO(text), delimiter=separator)
+    try:
+        return _rows(reader, separator)
+    except csv.Error as error:
+        # A bare carriage return in an unquoted cell, a cell over the csv module's limit.
+        reason = f"berkas CSV tidak bisa dibaca (the CSV cannot be read): {error}"
+        raise RecordsRejected([RowProblem(reader.line_num, "", reason)]) from error
+
+
+def _rows(reader: Iterator[list[str]], separator: str) -> list[dict[str, str]]:
     try:
         headings = [heading.strip() for heading in next(reader)]
     except StopIteration:
@@ -131,6 +146,9 @@ def read_rows(
                     )
                 continue
             seen.add(column)
+            if NUL in text:
+                row_problems.append(RowProblem(line, column, NUL_PROBLEM))
+                continue
             values[column] = text
         if untitled:
             row_problems.append(

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from lms_bridge.cli_types import ID, SMALL_COUNT, YEAR
 from lms_bridge.db import unit_of_work
 from lms_bridge.people.records import RowProblem, rows_from_csv
 from lms_bridge.programs.catalog import import_program, list_programs
@@ -104,9 +105,11 @@ def cohorts_group() -> None:
 
 @cohorts_group.command("create")
 @click.option("--program", "program_code", required=True, help="Kode program, mis. latsar-cpns.")
-@click.option("--version", "program_version", type=int, default=None, help="Default: terbaru.")
-@click.option("--year", type=int, required=True)
-@click.option("--number", type=int, required=True, help="Nomor angkatan.")
+@click.option(
+    "--version", "program_version", type=SMALL_COUNT, default=None, help="Default: terbaru."
+)
+@click.option("--year", type=YEAR, required=True)
+@click.option("--number", type=SMALL_COUNT, required=True, help="Nomor angkatan.")
 @click.option("--name", required=True)
 @click.option("--start", "starts_on", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--end", "ends_on", type=click.DateTime(["%Y-%m-%d"]), required=True)
@@ -156,7 +159,7 @@ def cohorts_list() -> None:
 
 
 @cohorts_group.command("enroll")
-@click.argument("cohort_id", type=int)
+@click.argument("cohort_id", type=ID)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def cohorts_enroll(cohort_id: int, file: Path) -> None:
@@ -187,7 +190,7 @@ def webhooks_group() -> None:
 
 @webhooks_group.command("add")
 @click.option("--url", required=True)
-@click.option("--cohort", "cohort_id", type=int, default=None, help="Satu angkatan (one cohort).")
+@click.option("--cohort", "cohort_id", type=ID, default=None, help="Satu angkatan (one cohort).")
 @click.option("--all", "all_cohorts", is_flag=True, help="Semua angkatan (every cohort).")
 @with_appcontext
 def webhooks_add(url: str, cohort_id: int | None, all_cohorts: bool) -> None:
@@ -221,15 +224,21 @@ def webhooks_list() -> None:
 @click.option(
     "--once", is_flag=True, help="Kirim yang jatuh tempo lalu berhenti (drain what is due, exit)."
 )
-@click.option("--max-attempts", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--max-attempts", type=SMALL_COUNT, default=8, show_default=True)
 @click.option(
     "--backoff",
-    type=float,
+    type=click.FloatRange(min=0, max=86400),
     default=30.0,
     show_default=True,
     help="Detik, dikali 2 tiap kali (doubles).",
 )
-@click.option("--interval", type=float, default=2.0, show_default=True, help="Detik antar putaran.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0, max=3600),
+    default=2.0,
+    show_default=True,
+    help="Detik antar putaran.",
+)
 @click.option("--status", "show_status", is_flag=True, help="Daftar pending/failed lalu berhenti.")
 @with_appcontext
 def deliver(

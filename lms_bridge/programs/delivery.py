@@ -34,6 +34,9 @@ LEASE = timedelta(seconds=120)
 TIMEOUT_SECONDS = 10
 ERROR_LENGTH = 500
 
+MAX_DOUBLINGS = 16
+"""The retry delay doubles at most this many times."""
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -161,7 +164,10 @@ def deliver_once(
                 delivery.status = "failed"
                 run.failed += 1
             else:
-                delivery.next_attempt_at = utcnow() + backoff * (2 ** (item.attempts - 1))
+                # Doubling stops after 16 attempts: 2**16 backoffs is days already, and an
+                # unbounded power overflows timedelta for a large --max-attempts.
+                doublings = min(item.attempts - 1, MAX_DOUBLINGS)
+                delivery.next_attempt_at = utcnow() + backoff * (2**doublings)
                 run.retried += 1
     return run
 

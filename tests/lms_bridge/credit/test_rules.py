@@ -100,3 +100,28 @@ def test_cmi5_completion_is_recognised_by_its_category() -> None:
         }
     }
     assert award(statement).rule.id == "elearning-duration"
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [
+        "PT" + "9" * 400 + "S",  # stored before the validator bounded durations
+        "P" + "9" * 320 + "Y",  # beyond a float: infinity
+        "P999999999Y",  # within the validator's bound, far beyond any learning
+    ],
+)
+def test_an_implausible_duration_waits_for_review_instead_of_failing(duration: str) -> None:
+    """``decimal.InvalidOperation`` used to fail the whole batch (or recompute) here."""
+    statement = completion(minutes=None)
+    statement["result"] = {"duration": duration, "completion": True}
+    outcome = award(statement)
+    assert outcome.needs_review
+    assert outcome.jp == 0
+
+
+def test_a_duration_of_a_year_is_still_measured() -> None:
+    statement = completion(minutes=None)
+    statement["result"] = {"duration": "P365D", "completion": True}
+    outcome = award(statement)
+    assert not outcome.needs_review
+    assert outcome.jp == Decimal(8)  # the rule's cap per activity
