@@ -16,7 +16,7 @@ from typing import Any
 import click
 from alembic.util import CommandError
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from lms_bridge.access.clients import ClientError
 from lms_bridge.credit.explain import StatementFileError
@@ -84,16 +84,14 @@ def describe(error: Exception) -> str | None:
     if isinstance(error, RecordsRejected):
         return f"{error}: {error.listed()}"
     if isinstance(error, UnicodeDecodeError):
-        return (
-            "berkas harus ber-encoding UTF-8; simpan ulang sebagai 'CSV UTF-8' "
-            "(the file must be UTF-8; save it again as 'CSV UTF-8')"
-        )
+        return f"berkas harus ber-encoding UTF-8 (a file must be UTF-8): {error.reason}"
     if isinstance(error, OSError):
         name = error.filename if error.filename is not None else "berkas (file)"
-        return (
-            f"{name}: tidak dapat dibaca atau ditulis (cannot be read or written): {error.strerror}"
-        )
+        reason = error.strerror or str(error)
+        return f"{name}: tidak dapat dibaca atau ditulis (cannot be read or written): {reason}"
     if isinstance(error, ArgumentError):
+        if not isinstance(error, NoSuchModuleError) and "URL" not in str(error):
+            return None  # an argument the code got wrong: a bug
         return (
             f"LMS_BRIDGE_DATABASE_URL tidak dapat dipakai (cannot be used): {error}; "
             "contoh (e.g.) sqlite:///instance/lms_bridge.db, postgresql://user@host/db"

@@ -7,6 +7,7 @@ named by its path (``rules[2].jp.max_jp: …``), before anything uses it.
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -20,6 +21,20 @@ class DataFileError(ValueError):
         self.source = source
         self.problems = problems
         super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def read_data_file(file: Path, error: type[DataFileError]) -> str:
+    """The text of a data file; ``error`` naming the file when it is unreadable or not UTF-8."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as problem:
+        raise error(
+            str(file), [f"tidak dapat dibaca (cannot read): {problem.strerror}"]
+        ) from problem
+    except UnicodeDecodeError as problem:
+        raise error(
+            str(file), ["berkas harus ber-encoding UTF-8 (the file must be UTF-8)"]
+        ) from problem
 
 
 def load_yaml_mapping(

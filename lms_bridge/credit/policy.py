@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lms_bridge.data_files import DataFileError, load_yaml_mapping
+from lms_bridge.data_files import DataFileError, load_yaml_mapping, read_data_file
 from xapi.fields import is_iri
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[1] / "policies" / "jp-policy.yaml"
@@ -289,10 +289,5 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
 def load_policy(path: Path | str | None = None) -> Policy:
     """Read and validate a policy file (the shipped default when ``path`` is None)."""
     file = Path(path) if path else DEFAULT_POLICY_FILE
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyError(
-            str(file), [f"tidak dapat dibaca (cannot read): {error.strerror}"]
-        ) from error
+    text = read_data_file(file, PolicyError)
     return parse_policy(text, str(file))

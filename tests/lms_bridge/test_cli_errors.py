@@ -182,6 +182,12 @@ CASES: list[tuple[str, list[str], dict[str, str], list[str]]] = [
         ["broken.yaml: baris (line) 2, kolom (column) 1: bukan YAML yang sah"],
     ),
     (
+        "policy check: not UTF-8",
+        ["policy", "check", "latin1.csv"],
+        {},
+        ["kebijakan tidak sah", "latin1.csv: berkas harus ber-encoding UTF-8"],
+    ),
+    (
         "policy check: a rule's bad value",
         ["policy", "check", "bad-rule.yaml"],
         {},
