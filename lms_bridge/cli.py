@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from lms_bridge.access import (
-    ClientError,
     create_client,
     list_clients,
     reset_client,
@@ -21,6 +21,7 @@ from lms_bridge.access import (
 from lms_bridge.access.clients import KNOWN_SCOPES
 from lms_bridge.accounts.commands import users_group
 from lms_bridge.audit.commands import audit_group
+from lms_bridge.cli_errors import OneLineErrorsAppGroup, OneLineErrorsGroup, rejection
 from lms_bridge.cli_types import YEAR
 from lms_bridge.credit import (
     current_policy,
@@ -29,16 +30,14 @@ from lms_bridge.credit import (
     rematch_email_actors,
 )
 from lms_bridge.credit.explain import as_markdown, explain, statements_in
-from lms_bridge.credit.policy import PolicyError, load_policy
+from lms_bridge.credit.policy import load_policy
 from lms_bridge.credit.recompute import count_statements, recompute_credit
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.people import (
-    MappingImportRejected,
-    PeopleImportRejected,
-    RowProblem,
+    RecordsRejected,
     import_actor_mappings,
     import_people,
-    rows_from_csv,
+    rows_from_file,
 )
 from lms_bridge.programs.commands import cohorts_group, programs_group, webhooks_group
 from lms_bridge.programs.commands import deliver as deliver_command
@@ -46,7 +45,6 @@ from xapi import scopes as xapi_scopes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEMO_CLIENT_NAME = "demo"
-SHOWN_PROBLEMS = 50
 
 
 def alembic_config() -> Config:
@@ -57,8 +55,12 @@ def alembic_config() -> Config:
 
 
 def upgrade_database(revision: str = "head") -> None:
-    """Migrate the application's database (inside an app context)."""
+    """Migrate the application's database (inside an app context).
+
+    An unknown REVISION is refused before anything connects (alembic's CommandError).
+    """
     config = alembic_config()
+    ScriptDirectory.from_config(config).get_revisions(revision)
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -101,10 +103,7 @@ def clients_create(
     name: str, key: str | None, secret: str | None, scope_list: tuple[str, ...], as_json: bool
 ) -> None:
     """Create a client and print its key and secret (the secret is shown only now)."""
-    try:
-        created = create_client(name, key=key, secret=secret, scopes=scope_list)
-    except ClientError as error:
-        raise click.ClickException(str(error)) from error
+    created = create_client(name, key=key, secret=secret, scopes=scope_list)
     _print_credentials(created.name, created.key, created.secret, created.scopes, as_json)
 
 
@@ -135,10 +134,7 @@ def clients_list() -> None:
 @with_appcontext
 def clients_revoke(key: str) -> None:
     """Revoke the client with KEY: its next request is refused."""
-    try:
-        revoke_client(key)
-    except ClientError as error:
-        raise click.ClickException(str(error)) from error
+    revoke_client(key)
     click.echo(f"revoked {key}")
 
 
@@ -213,14 +209,7 @@ def policy_group() -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def policy_check(path: Path | None) -> None:
     """Validate a policy file (default: the shipped one) and list its rules."""
-    try:
-        policy = load_policy(path)
-    except PolicyError as error:
-        for problem in error.problems:
-            click.echo(f"  - {problem}", err=True)
-        raise click.ClickException(
-            f"kebijakan tidak sah (invalid policy): {error.source}"
-        ) from error
+    policy = load_policy(path)
     click.echo(f"{policy.name} — versi {policy.version}: {len(policy.rules)} aturan (rules)")
     for rule in policy.rules:
         click.echo(f"  {rule.id:22} {rule.path:12} {rule.form}")
@@ -236,30 +225,6 @@ def identities_group() -> None:
     """Group for actor-mapping commands."""
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    """The rows of a CSV file; a file that is not UTF-8 is refused before any row is read."""
-    try:
-        return rows_from_csv(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise click.ClickException(
-            f"{path.name}: berkas harus ber-encoding UTF-8; simpan ulang sebagai "
-            "'CSV UTF-8' (the file must be UTF-8; save it again as 'CSV UTF-8')"
-        ) from error
-
-
-def _report_rejection(path: Path, problems: list[RowProblem]) -> click.ClickException:
-    """Print every problem (at most ``SHOWN_PROBLEMS``) and the error that ends the command."""
-    for problem in problems[:SHOWN_PROBLEMS]:
-        click.echo(f"  {problem}", err=True)
-    if len(problems) > SHOWN_PROBLEMS:
-        hidden = len(problems) - SHOWN_PROBLEMS
-        click.echo(f"  … dan {hidden} masalah lain (and {hidden} more)", err=True)
-    return click.ClickException(
-        f"{path.name} ditolak: {len(problems)} masalah, tidak ada yang disimpan "
-        f"(file rejected: {len(problems)} problem(s), nothing was stored)"
-    )
-
-
 @people_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
@@ -267,9 +232,9 @@ def people_import(file: Path) -> None:
     """Import the directory from FILE.csv (columns: nip, name, agency, unit, position,
     email, employment). The file is stored whole or not at all."""
     try:
-        result = import_people(_read_csv(file))
-    except PeopleImportRejected as error:
-        raise _report_rejection(file, error.problems) from error
+        result = import_people(rows_from_file(file))
+    except RecordsRejected as error:
+        raise rejection(file, error) from error
     click.echo(
         f"dibuat {result.created}, diperbarui {result.updated}, tidak berubah "
         f"{result.unchanged} (created, updated, unchanged)"
@@ -286,9 +251,9 @@ def identities_import(file: Path) -> None:
     """Import LMS identity → NIP mappings from FILE.csv (columns: homePage, account_name,
     nip; or mbox, nip), then credit the statements of every changed identity again."""
     try:
-        result = import_actor_mappings(_read_csv(file))
-    except MappingImportRejected as error:
-        raise _report_rejection(file, error.problems) from error
+        result = import_actor_mappings(rows_from_file(file))
+    except RecordsRejected as error:
+        raise rejection(file, error) from error
     click.echo(
         f"dibuat {result.created}, diperbarui {result.updated}, tidak berubah "
         f"{result.unchanged} (created, updated, unchanged)"
@@ -304,6 +269,7 @@ def identities_import(file: Path) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app (``flask db upgrade`` works too)."""
+    app.cli = OneLineErrorsAppGroup(app.cli.name, commands=app.cli.commands)
     app.cli.add_command(db_group)
     app.cli.add_command(clients_group)
     app.cli.add_command(people_group)
@@ -324,7 +290,7 @@ def _create_app_for_cli() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(
+main = OneLineErrorsGroup(
     name="lms-bridge",
     help="lms_bridge: xAPI LRS and JP ledger.",
     create_app=_create_app_for_cli,

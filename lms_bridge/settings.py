@@ -6,7 +6,9 @@ tests pass their own settings and nothing is built at import time.
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -14,6 +16,8 @@ from typing import Any
 
 PREFIX = "LMS_BRIDGE_"
 INSTANCE_DIR = Path.cwd() / "instance"
+XAPI_VERSIONS = ("1.0.3", "2.0.0")
+SECRET_KEY_BYTES = 48
 
 
 class SettingsError(ValueError):
@@ -27,7 +31,10 @@ class Settings:
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'lms_bridge.db'}"
     """SQLAlchemy URL. SQLite (default, embedded) or postgresql+psycopg://user@host/db."""
     secret_key: str = ""
-    """Signs people's session cookies and `more` cursors; generated per process when empty."""
+    """Signs people's session cookies and encrypts webhook secrets; one key for every process.
+    Unset: the key kept in `secret_key_file` (created there, mode 0600, when absent)."""
+    secret_key_file: str = str(INSTANCE_DIR / "secret_key")
+    """Where the key is kept when LMS_BRIDGE_SECRET_KEY is unset."""
     statement_query_limit: int = 100
     """Statements per page when a query gives no `limit` (or `limit=0`)."""
     statement_query_max_limit: int = 1000
@@ -85,7 +92,69 @@ class Settings:
                 continue
             values[field.name] = _coerce(field.name, field.type, raw)
         values.update(overrides)
+        if not values.get("secret_key"):
+            key_file = Path(values.get("secret_key_file") or cls.secret_key_file)
+            values["secret_key"] = kept_secret_key(key_file)
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if self.default_xapi_version not in XAPI_VERSIONS:
+            raise SettingsError(
+                f"{PREFIX}DEFAULT_XAPI_VERSION harus salah satu dari {', '.join(XAPI_VERSIONS)}, "
+                f"bukan {self.default_xapi_version!r} (must be one of them)"
+            )
+        if not isinstance(logging.getLevelName(self.log_level.upper()), int):
+            raise SettingsError(
+                f"{PREFIX}LOG_LEVEL harus DEBUG, INFO, WARNING, ERROR atau CRITICAL, bukan "
+                f"{self.log_level!r} (must be a logging level)"
+            )
+
+
+def kept_secret_key(path: Path) -> str:
+    """The key in ``path``, created there (mode 0600) by whichever process comes first.
+
+    Every gunicorn worker and every CLI command must share one key (webhook secrets are
+    encrypted with it; people's session cookies will be signed with it), so a key made up
+    per process will not do. The key is written to a private temporary file and linked into
+    place, which fails if another process got there first: then its key is the one read.
+    """
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(SECRET_KEY_BYTES) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+        return _read_key(path)
+    except OSError as error:
+        raise SettingsError(
+            f"kunci rahasia tidak dapat disimpan di {path} (cannot keep the secret key there: "
+            f"{error.strerror}); setel {PREFIX}SECRET_KEY atau {PREFIX}SECRET_KEY_FILE "
+            f"(set {PREFIX}SECRET_KEY or {PREFIX}SECRET_KEY_FILE)"
+        ) from error
+
+
+def _read_key(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(
+            f"{path}: kunci rahasia tidak dapat dibaca (the secret key cannot be read): {error}"
+        ) from error
+    if not key:
+        raise SettingsError(f"{path}: berkas kunci rahasia kosong (the secret key file is empty)")
+    return key
 
 
 def current_settings() -> Settings:
@@ -102,9 +171,11 @@ def _coerce(name: str, type_name: object, raw: str) -> Any:
         try:
             value = int(raw)
         except ValueError as error:
-            raise SettingsError(f"{variable} must be a whole number, not {raw!r}") from error
+            raise SettingsError(
+                f"{variable} harus bilangan bulat, bukan {raw!r} (must be a whole number)"
+            ) from error
         if value < 0:
-            raise SettingsError(f"{variable} must not be negative")
+            raise SettingsError(f"{variable} tidak boleh negatif (must not be negative)")
         return value
     if type_name in (bool, "bool"):
         lowered = raw.strip().lower()
@@ -112,5 +183,7 @@ def _coerce(name: str, type_name: object, raw: str) -> Any:
             return True
         if lowered in ("0", "false", "no", "off", ""):
             return False
-        raise SettingsError(f"{variable} must be true or false, not {raw!r}")
+        raise SettingsError(
+            f"{variable} harus true atau false, bukan {raw!r} (must be true or false)"
+        )
     return raw

@@ -212,7 +212,7 @@ def _records_rejected(error: RecordsRejected) -> Response:
         400,
         type(error).__name__,
         f"berkas ditolak: {count} masalah, tidak ada yang disimpan "
-        f"(file rejected: {count} problem(s), nothing was stored)",
+        f"(file rejected: {count} problem(s), nothing was stored): {error.listed(limit=5)}",
         problems=[
             {"line": problem.line, "column": problem.column, "reason": problem.reason}
             for problem in error.problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from blueprints.api import ApiBlueprint
 from blueprints.api.schemas import (
@@ -24,7 +24,7 @@ from lms_bridge.people import (
     import_actor_mappings,
     import_people,
     list_people,
-    rows_from_csv,
+    rows_from_bytes,
     upsert_person,
 )
 
@@ -39,29 +39,30 @@ bp = ApiBlueprint(
 )
 
 
-def _csv_body(example: str) -> dict[str, Any]:
+def _csv_body(english: str, indonesian: str) -> dict[str, Any]:
+    """A CSV request body with a file of each heading language as its examples."""
+    examples = {
+        "english": {"summary": "English headings", "value": english},
+        "indonesia": {"summary": "Judul kolom bahasa Indonesia", "value": indonesian},
+    }
     return {
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}, "example": example}},
+            "content": {"text/csv": {"schema": {"type": "string"}, "examples": examples}},
         }
     }
 
 
 def _csv_rows() -> list[dict[str, str]]:
-    """The rows of the CSV request body (UTF-8, ``,`` or ``;``), as the CLI reads a file."""
+    """The rows of the CSV request body (UTF-8, ``,`` or ``;``), as the CLI reads a file.
+
+    A body that is not UTF-8 or not readable CSV raises CsvUnreadable: 400 naming the line.
+    """
     if request.mimetype not in CSV_TYPES:
         raise UnsupportedMediaType(
             "kirim berkas CSV dengan Content-Type: text/csv (send the CSV as text/csv)"
         )
-    try:
-        text = request.get_data().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BadRequest(
-            "berkas harus ber-encoding UTF-8; simpan ulang sebagai 'CSV UTF-8' "
-            "(the file must be UTF-8; save it again as 'CSV UTF-8')"
-        ) from error
-    return rows_from_csv(text)
+    return rows_from_bytes(request.get_data())
 
 
 @bp.route(
@@ -128,7 +129,10 @@ def put_person(body: dict[str, Any], nip: str) -> Person:
     **_csv_body(
         "nip,name,agency,unit,position,email,employment\n"
         "198503302010121002,Siti Aminah,BPSDM Provinsi Lampung,Bidang Diklat,,"
-        "siti@example.go.id,PNS\n"
+        "siti@example.go.id,PNS\n",
+        "nip;nama;instansi;unit_kerja;jabatan;email;status_kepegawaian\n"
+        "198503302010121002;Siti Aminah;BPSDM Provinsi Lampung;Bidang Diklat;;"
+        "siti@example.go.id;PNS\n",
     )
 )
 @bp.response(200, PeopleImportResultSchema)
@@ -160,7 +164,10 @@ def import_people_file() -> dict[str, Any]:
     **_csv_body(
         "homePage,account_name,mbox,nip\n"
         "https://lms.bpsdm.example.go.id,42,,198503302010121002\n"
-        ",,mailto:siti.aminah@example.com,198503302010121002\n"
+        ",,mailto:siti.aminah@example.com,198503302010121002\n",
+        "laman;nama_akun;surel;nip\n"
+        "https://lms.bpsdm.example.go.id;42;;198503302010121002\n"
+        ";;mailto:siti.aminah@example.com;198503302010121002\n",
     )
 )
 @bp.response(200, IdentityImportResultSchema)

@@ -83,21 +83,24 @@ def create_client(
 ) -> CreatedClient:
     """Create a client; key and secret are generated when not given."""
     if not name.strip():
-        raise ClientError("a client needs a name")
+        raise ClientError("klien perlu nama (a client needs a name)")
     chosen_scopes = tuple(dict.fromkeys(scopes)) or xapi_scopes.DEFAULT
     unknown = set(chosen_scopes) - KNOWN_SCOPES
     if unknown:
         raise ClientError(
-            f"unknown scope(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(KNOWN_SCOPES))}"
+            f"scope tidak dikenal (unknown scope(s)) {', '.join(sorted(unknown))}; "
+            f"yang dikenal (known): {', '.join(sorted(KNOWN_SCOPES))}"
         )
     key = key or secrets.token_urlsafe(15)
     secret = secret or secrets.token_urlsafe(30)
     if ":" in key:
-        raise ClientError("a key cannot contain ':' (HTTP Basic separates key and secret by it)")
+        raise ClientError(
+            "key tidak boleh memuat ':' (a key cannot contain ':', HTTP Basic separates key "
+            "and secret by it)"
+        )
     with unit_of_work() as session:
         if session.scalar(select(Client.id).where(Client.key == key)) is not None:
-            raise ClientError(f"a client with key {key!r} exists already")
+            raise ClientError(f"klien dengan key {key!r} sudah ada (a client with this key exists)")
         client = Client(
             name=name.strip(),
             key=key,
@@ -148,7 +151,7 @@ def revoke_client(key: str) -> None:
     with unit_of_work() as session:
         client = session.scalar(select(Client).where(Client.key == key))
         if client is None:
-            raise ClientError(f"no client with key {key!r}")
+            raise ClientError(f"tidak ada klien dengan key {key!r} (no client with this key)")
         if client.revoked_at is None:
             client.revoked_at = utcnow()
     forget_clients()

@@ -28,7 +28,7 @@ from lms_bridge.credit.entry_rows import (
     write_changes,
 )
 from lms_bridge.credit.policy import Policy, Rule
-from lms_bridge.credit.rules import Award, NominalJp, evaluate, matching_rule
+from lms_bridge.credit.rules import Award, NominalJp, evaluate, format_jp, matching_rule
 from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
 from lms_bridge.lrs.bulk import insert_rows, lock_keys
@@ -491,7 +491,10 @@ def _follow(entry: StoredEntry, wanted: DerivedEntry, nip: str | None, now: date
     entry.local_date = wanted.local_date
     entry.year = wanted.local_date.year
     entry.statement_ids = wanted.statement_ids
-    entry.explanation = wanted.explanation
+    # The day's caps are settled again only when they can change; until then the note
+    # they left stands.
+    note = entry.explanation.find(CAP_NOTE)
+    entry.explanation = wanted.explanation + (entry.explanation[note:] if note >= 0 else "")
     if not (decided and nip is not None):
         entry.status = _initial_status(nip, wanted)
     entry.updated_at = now
@@ -523,12 +526,14 @@ def settle_days(
 
 
 def _settle_day(entries: list[StoredEntry | NewEntry], policy: Policy) -> None:
+    """Cap each entry of one person-day, and say in its explanation which caps cut it."""
     day_left = policy.daily_cap_jp
     rule_left: dict[str, Decimal] = {}
     for entry in sorted(entries, key=lambda e: (e.occurred_at, e.activity_id, e.rule_id)):
         if entry.status not in COUNTING:
             if entry.jp != 0:
                 entry.jp = Decimal(0)
+            _note_caps(entry, "")
             continue
         earned = entry.jp_corrected if entry.jp_corrected is not None else entry.jp_raw
         allowed = min(earned, day_left)
@@ -536,12 +541,49 @@ def _settle_day(entries: list[StoredEntry | NewEntry], policy: Policy) -> None:
             rule_cap = policy.rule(entry.rule_id).jp.daily_cap_jp
         except KeyError:
             rule_cap = None
+        rule_remaining = None
         if rule_cap is not None:
-            allowed = min(allowed, rule_left.setdefault(entry.rule_id, rule_cap))
+            rule_remaining = rule_left.setdefault(entry.rule_id, rule_cap)
+            allowed = min(allowed, rule_remaining)
             rule_left[entry.rule_id] -= allowed
+        cuts = []
+        if rule_cap is not None and rule_remaining is not None and rule_remaining < earned:
+            cuts.append(
+                (
+                    f"batas harian aturan {entry.rule_id}",
+                    f"daily cap of rule {entry.rule_id}",
+                    rule_cap,
+                )
+            )
+        if day_left < earned:
+            cuts.append(("batas harian", "daily cap", policy.daily_cap_jp))
         day_left -= allowed
         if entry.jp != allowed:
             entry.jp = allowed
+        _note_caps(entry, cap_note(cuts, allowed) if cuts else "")
+
+
+CAP_NOTE = "; batas harian"
+"""Where the settlement's note begins in an explanation; what comes before is the evidence's."""
+
+
+def cap_note(cuts: Sequence[tuple[str, str, Decimal]], counted: Decimal) -> str:
+    """``; batas harian 9 JP: 4 JP dihitung (daily cap 9 JP: 4 JP counted)`` for the caps
+    (Indonesian name, English name, size) that cut an entry to ``counted``."""
+    used = counted == 0
+    indonesian = " dan ".join(f"{name} {format_jp(cap)} JP" for name, _, cap in cuts)
+    english = " and ".join(f"{name} {format_jp(cap)} JP" for _, name, cap in cuts)
+    return (
+        f"; {indonesian}{' sudah terpakai' if used else ''}: {format_jp(counted)} JP dihitung "
+        f"({english}{' already used up' if used else ''}: {format_jp(counted)} JP counted)"
+    )
+
+
+def _note_caps(entry: StoredEntry | NewEntry, note: str) -> None:
+    """Replace the cap note of ``entry`` (assigning only a different text: no write else)."""
+    explained = entry.explanation.split(CAP_NOTE, 1)[0] + note
+    if entry.explanation != explained:
+        entry.explanation = explained
 
 
 def credit_statements(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lms_bridge.data_files import DataFileError, load_yaml_mapping
+from lms_bridge.data_files import DataFileError, load_yaml_mapping, read_data_file
 from xapi.fields import is_iri
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[1] / "policies" / "jp-policy.yaml"
@@ -229,7 +229,10 @@ def _build(data: dict[str, Any], source: str) -> Policy:
     seen: set[str] = set()
     for position, raw in enumerate(data["rules"]):
         if raw["id"] in seen:
-            problems.append(f"rules[{position}].id: {raw['id']!r} is used by an earlier rule")
+            problems.append(
+                f"rules[{raw['id']}].id: sudah dipakai aturan sebelumnya (is used by an earlier "
+                f"rule; this is rule number {position + 1})"
+            )
         seen.add(raw["id"])
         auto = raw["auto_verified"]
         rules.append(
@@ -278,14 +281,13 @@ def _build(data: dict[str, Any], source: str) -> Policy:
 
 def parse_policy(text: str, source: str = "policy") -> Policy:
     """Validate a policy given as YAML text."""
-    return _build(load_yaml_mapping(text, source, PolicySchema(), PolicyError), source)
+    return _build(
+        load_yaml_mapping(text, source, PolicySchema(), PolicyError, items_by_id=("rules",)), source
+    )
 
 
 def load_policy(path: Path | str | None = None) -> Policy:
     """Read and validate a policy file (the shipped default when ``path`` is None)."""
     file = Path(path) if path else DEFAULT_POLICY_FILE
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyError(str(file), [f"cannot read: {error.strerror}"]) from error
+    text = read_data_file(file, PolicyError)
     return parse_policy(text, str(file))

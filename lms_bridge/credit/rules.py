@@ -96,7 +96,8 @@ def matching_rule(statement: Mapping[str, Any], policy: Policy) -> Rule | None:
     return None
 
 
-def _format_jp(jp: Decimal) -> str:
+def format_jp(jp: Decimal) -> str:
+    """JP as people write it: ``4``, ``1.5`` (never ``4.00`` or ``4E+1``)."""
     return f"{jp.normalize():f}"
 
 
@@ -145,7 +146,7 @@ def evaluate(
     if method == "fixed":
         jp = rule.jp.fixed_jp or Decimal(0)
         return Award(
-            rule, activity_id, jp, False, f"{rule.form}: fixed {_format_jp(jp)} JP, {suffix}"
+            rule, activity_id, jp, False, f"{rule.form}: fixed {format_jp(jp)} JP, {suffix}"
         )
     if method == "duration":
         minutes = _minutes(statement)
@@ -153,12 +154,15 @@ def evaluate(
         if minutes is not None and plausible and minutes >= rule.jp.minimum_minutes:
             jp = _rounded(minutes / policy.minutes_per_jp, policy.rounding_step)
             text = (
-                f"{_format_jp(minutes.quantize(Decimal('0.1')))} min {rule.form} ÷ "
-                f"{_format_jp(policy.minutes_per_jp)} = {_format_jp(jp)} JP"
+                f"{format_jp(minutes.quantize(Decimal('0.1')))} min {rule.form} ÷ "
+                f"{format_jp(policy.minutes_per_jp)} = {format_jp(jp)} JP"
             )
             if rule.jp.max_jp is not None and jp > rule.jp.max_jp:
                 jp = rule.jp.max_jp
-                text += f", at most {_format_jp(jp)} JP per activity"
+                text += (
+                    f"; paling banyak {format_jp(jp)} JP per kegiatan "
+                    f"(at most {format_jp(jp)} JP per activity)"
+                )
             return Award(rule, activity_id, jp, False, f"{text}, {suffix}")
         if minutes is None:
             missing = "no duration"
@@ -174,7 +178,7 @@ def evaluate(
                 activity_id,
                 jp,
                 False,
-                f"{rule.form}, {missing}: {_format_jp(jp)} JP, {suffix}",
+                f"{rule.form}, {missing}: {format_jp(jp)} JP, {suffix}",
             )
         if fallback == "none":
             return OutOfPolicy(f"{missing}: rule {rule.id} credits measured time only")
@@ -201,5 +205,5 @@ def _nominal(rule: Rule, activity_id: str, nominal_jp: NominalJp, why: str, suff
             f"{rule.form}, {why}no nominal JP catalogued: needs an auditor's review, {suffix}",
         )
     return Award(
-        rule, activity_id, jp, False, f"{rule.form}, {why}nominal {_format_jp(jp)} JP, {suffix}"
+        rule, activity_id, jp, False, f"{rule.form}, {why}nominal {format_jp(jp)} JP, {suffix}"
     )

@@ -17,9 +17,17 @@ from lms_bridge.people.identity import (
     resolve_actors,
 )
 from lms_bridge.people.nip import InvalidNip, Nip, is_nip, parse_nip
-from lms_bridge.people.records import RecordsRejected, RowProblem, rows_from_csv
+from lms_bridge.people.records import (
+    CsvUnreadable,
+    RecordsRejected,
+    RowProblem,
+    rows_from_bytes,
+    rows_from_csv,
+    rows_from_file,
+)
 
 __all__ = [
+    "CsvUnreadable",
     "InvalidNip",
     "MappingImport",
     "MappingImportRejected",
@@ -37,6 +45,8 @@ __all__ = [
     "list_people",
     "parse_nip",
     "resolve_actors",
+    "rows_from_bytes",
     "rows_from_csv",
+    "rows_from_file",
     "upsert_person",
 ]

@@ -15,6 +15,10 @@ email       no        the e-mail address the LMS knows; lets ``mbox`` actors be 
 employment  yes       ``PNS``, ``CPNS`` or ``PPPK``
 ==========  ========  =====================================================================
 
+The Indonesian headings of an agency's own spreadsheet are accepted as well: ``nama``,
+``instansi``, ``unit_kerja``, ``jabatan``, ``status_kepegawaian`` (``nip`` and ``email`` are
+the same in both). A file may use either name for a column, but not both.
+
 A file is stored whole or not at all: every row is checked first, and any problem rejects the
 file with the list of (line, column, reason). Rows are matched to the directory by NIP: a new
 NIP is created, a known one is overwritten with the row (an empty ``position`` or ``email``
@@ -49,6 +53,14 @@ from lms_bridge.people.records import (
 
 PEOPLE_COLUMNS = ("nip", "name", "agency", "unit", "position", "email", "employment")
 REQUIRED_COLUMNS = ("nip", "name", "agency", "unit", "employment")
+INDONESIAN_COLUMNS = {
+    "nama": "name",
+    "instansi": "agency",
+    "unit_kerja": "unit",
+    "jabatan": "position",
+    "status_kepegawaian": "employment",
+}
+"""The headings an agency's own spreadsheet uses (``nip`` and ``email`` are the same)."""
 TEXT_LENGTH = 200
 EMAIL_LENGTH = 254
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -220,6 +232,7 @@ def import_people(
         REQUIRED_COLUMNS,
         rejected=PeopleImportRejected,
         first_line=first_line,
+        other_names=INDONESIAN_COLUMNS,
     )
     records: list[PersonRecord] = []
     line_of_nip: dict[str, int] = {}

@@ -22,8 +22,9 @@ A mapping file is CSV with a heading line and the columns ``homePage``, ``accoun
 ``nip`` (an LMS account → NIP), or ``mbox`` and ``nip`` (an e-mail address → NIP); a file may
 mix both kinds of row. ``homePage`` and ``account_name`` must be written exactly as the LMS
 sends them in ``actor.account``; ``mbox`` may be written with or without ``mailto:``. Every
-NIP must already be in the directory. As with directory files, a file with any problem is
-rejected whole and nothing is stored.
+NIP must already be in the directory. The Indonesian headings ``laman``, ``nama_akun`` and
+``surel`` may stand for ``homePage``, ``account_name`` and ``mbox``. As with directory
+files, a file with any problem is rejected whole and nothing is stored.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ from lms_bridge.people.records import (
 
 MAPPING_COLUMNS = ("homePage", "account_name", "mbox", "nip")
 REQUIRED_COLUMNS = ("nip",)
+INDONESIAN_COLUMNS = {"laman": "homePage", "nama_akun": "account_name", "surel": "mbox"}
+"""Indonesian headings: laman (the LMS's home page), nama_akun (the account name), surel
+(surat elektronik, the e-mail address); ``nip`` is the same in both."""
 
 
 class MappingImportRejected(RecordsRejected):
@@ -161,6 +165,7 @@ def import_actor_mappings(
         REQUIRED_COLUMNS,
         rejected=MappingImportRejected,
         first_line=first_line,
+        other_names=INDONESIAN_COLUMNS,
     )
     wanted: dict[str, str] = {}
     line_of_key: dict[str, int] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from xapi.fields import NUL
@@ -23,6 +24,8 @@ from xapi.fields import NUL
 IN_LIST_SIZE = 1000
 """Values per ``IN (…)`` list: far below SQLite's and PostgreSQL's bound-parameter limits."""
 
+SHOWN_PROBLEMS = 50
+"""Problems listed in one message; a file with more is wrong in a way the first ones show."""
 HEADING_LINE = 1
 FIRST_ROW_LINE = 2
 _SEPARATORS = (",", ";", "\t")
@@ -43,9 +46,9 @@ class RowProblem(NamedTuple):
     reason: str
 
     def __str__(self) -> str:
-        if self.line is None:
-            return f"kolom {self.column}: {self.reason}"
-        return f"baris {self.line}, kolom {self.column}: {self.reason}"
+        where = [f"baris {self.line}"] if self.line is not None else []
+        where += [f"kolom {self.column}"] if self.column else []
+        return f"{', '.join(where)}: {self.reason}" if where else self.reason
 
 
 class RecordsRejected(ValueError):
@@ -58,13 +61,74 @@ class RecordsRejected(ValueError):
             f"{count} masalah, tidak ada yang disimpan ({count} problem(s), nothing was stored)"
         )
 
+    def listed(self, limit: int = SHOWN_PROBLEMS) -> str:
+        """The first ``limit`` problems on one line, ``;``-separated, and how many more."""
+        return listed_problems(self.problems, limit)
+
+
+def listed_problems(problems: Sequence[object], limit: int = SHOWN_PROBLEMS) -> str:
+    """Problems (of a CSV or a data file) on one line, for a command's or an API's message."""
+    shown = "; ".join(str(problem) for problem in problems[:limit])
+    hidden = len(problems) - limit
+    return shown + (f"; … dan {hidden} masalah lain (and {hidden} more)" if hidden > 0 else "")
+
+
+class CsvUnreadable(RecordsRejected):
+    """The file is not a CSV text that can be read to its end: nothing of it is used."""
+
+
+def rows_from_file(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file (see :func:`rows_from_bytes`); OSError when it cannot be read."""
+    return rows_from_bytes(path.read_bytes())
+
+
+def rows_from_bytes(data: bytes) -> list[dict[str, str]]:
+    """The rows of a CSV file's bytes, which must be UTF-8 (a byte-order mark is allowed)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + HEADING_LINE
+        raise CsvUnreadable(
+            [
+                RowProblem(
+                    line,
+                    "",
+                    "berkas harus ber-encoding UTF-8; simpan ulang sebagai 'CSV UTF-8' "
+                    "(the file must be UTF-8; save it again as 'CSV UTF-8')",
+                )
+            ]
+        ) from error
+    return rows_from_csv(text)
+
+
+def _csv_problem(error: csv.Error, line: int) -> CsvUnreadable:
+    """The csv module's refusal as a problem of the line a spreadsheet would show."""
+    message = str(error)
+    if "field limit" in message:
+        limit = csv.field_size_limit() // 1024
+        reason = (
+            f"ada nilai lebih dari {limit} KiB; apakah ini memang berkas CSV? (a value is "
+            f"longer than {limit} KiB; is this really a CSV file?)"
+        )
+    elif "new-line" in message:
+        reason = (
+            "ada karakter CR (carriage return) di dalam nilai tanpa tanda kutip; simpan ulang "
+            "sebagai 'CSV UTF-8' (a bare carriage return in an unquoted value; save the file "
+            "again as 'CSV UTF-8')"
+        )
+    else:
+        reason = f"CSV tidak dapat dibaca (unreadable CSV): {message}"
+    return CsvUnreadable([RowProblem(line, "", reason)])
+
 
 def rows_from_csv(text: str) -> list[dict[str, str]]:
     """The rows of a CSV text as dicts keyed by the (stripped) headings.
 
     Every record after the heading yields one dict, blank lines included (as ``{}``), so the
     n-th dict is line n + 1 of the file. Cells beyond the headings are joined under the
-    heading ``""``: :func:`read_rows` reports them unless they are empty.
+    heading ``""``: :func:`read_rows` reports them unless they are empty. A heading given
+    twice, or a record the csv module refuses (a bare carriage return, a value over its
+    field limit), raises :class:`CsvUnreadable` naming the line.
     """
     text = text.removeprefix("\ufeff")
     first_line = text.split("\n", 1)[0]
@@ -73,29 +137,46 @@ def rows_from_csv(text: str) -> list[dict[str, str]]:
         separator = ","
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     try:
-        return _rows(reader, separator)
-    except csv.Error as error:
-        # A bare carriage return in an unquoted cell, a cell over the csv module's limit.
-        reason = f"berkas CSV tidak bisa dibaca (the CSV cannot be read): {error}"
-        raise RecordsRejected([RowProblem(reader.line_num, "", reason)]) from error
-
-
-def _rows(reader: Iterator[list[str]], separator: str) -> list[dict[str, str]]:
-    try:
         headings = [heading.strip() for heading in next(reader)]
     except StopIteration:
         return []
+    except csv.Error as error:
+        raise _csv_problem(error, HEADING_LINE) from error
+    _refuse_repeated_headings(headings)
     rows: list[dict[str, str]] = []
-    for record in reader:
-        row: dict[str, str] = {}
-        for index, value in enumerate(record):
-            heading = headings[index] if index < len(headings) else ""
-            if heading in row and value:
-                row[heading] = f"{row[heading]}{separator}{value}" if row[heading] else value
-            elif heading not in row:
-                row[heading] = value
-        rows.append(row)
+    try:
+        for record in reader:
+            rows.append(_row(record, headings, separator))
+    except csv.Error as error:
+        raise _csv_problem(error, FIRST_ROW_LINE + len(rows)) from error
     return rows
+
+
+def _refuse_repeated_headings(headings: list[str]) -> None:
+    """Two cells with one heading would be merged into one value: refuse the file."""
+    seen: set[str] = set()
+    problems: list[RowProblem] = []
+    for heading in headings:
+        if heading and heading.lower() in seen:
+            problems.append(
+                RowProblem(
+                    HEADING_LINE, heading, "kolom ini muncul dua kali (the column appears twice)"
+                )
+            )
+        seen.add(heading.lower())
+    if problems:
+        raise CsvUnreadable(problems)
+
+
+def _row(record: list[str], headings: list[str], separator: str) -> dict[str, str]:
+    row: dict[str, str] = {}
+    for index, value in enumerate(record):
+        heading = headings[index] if index < len(headings) else ""
+        if heading in row and value:
+            row[heading] = f"{row[heading]}{separator}{value}" if row[heading] else value
+        elif heading not in row:
+            row[heading] = value
+    return row
 
 
 def read_rows(
@@ -105,21 +186,26 @@ def read_rows(
     *,
     rejected: type[RecordsRejected],
     first_line: int = FIRST_ROW_LINE,
+    other_names: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
     """Each non-empty row with its line, keyed by canonical column names, values stripped.
 
-    Headings match ``columns`` without regard to case or surrounding spaces. Problems with
-    the headings themselves (a required column missing, an unknown one) raise ``rejected`` at
-    once: with the wrong columns every row would be wrong, and one message says it better
-    than a thousand. A value under no heading is returned as a problem of its line, to be
-    reported with the rows' other problems.
+    Headings match ``columns``, or the other (Indonesian) names ``other_names`` maps to
+    them, without regard to case or surrounding spaces. Problems with the headings
+    themselves (a required column missing, an unknown one, two headings for one column)
+    raise ``rejected`` at once: with the wrong columns every row would be wrong, and one
+    message says it better than a thousand. A value under no heading is returned as a
+    problem of its line, to be reported with the rows' other problems.
     """
+    names = dict(other_names or {})
     canonical = {column.lower(): column for column in columns}
+    canonical.update((name.lower(), column) for name, column in names.items())
+    known = ", ".join(columns) + (f" (atau/or {', '.join(names)})" if names else "")
     heading_line = first_line - 1
     heading_problems: list[RowProblem] = []
     row_problems: list[RowProblem] = []
     unknown: set[str] = set()
-    seen: set[str] = set()
+    heading_of: dict[str, str] = {}
     result: list[tuple[int, dict[str, str]]] = []
     for offset, row in enumerate(rows):
         line = first_line + offset
@@ -133,19 +219,18 @@ def read_rows(
                 untitled = untitled or bool(text)
                 continue
             column = canonical.get(name.lower())
-            if column is None:
+            first = heading_of.setdefault(column, name) if column is not None else None
+            if column is None or first != name:
                 if name not in unknown:
                     unknown.add(name)
-                    heading_problems.append(
-                        RowProblem(
-                            heading_line,
-                            name,
-                            f"kolom tidak dikenal; yang dikenal: {', '.join(columns)} "
-                            "(unknown column)",
-                        )
+                    reason = (
+                        f"kolom tidak dikenal; yang dikenal: {known} (unknown column)"
+                        if column is None
+                        else f"kolom ini sama dengan kolom {first}; pakai salah satu (the same "
+                        f"column as {first}; keep one of them)"
                     )
+                    heading_problems.append(RowProblem(heading_line, name, reason))
                 continue
-            seen.add(column)
             if NUL in text:
                 row_problems.append(RowProblem(line, column, NUL_PROBLEM))
                 continue
@@ -163,10 +248,16 @@ def read_rows(
         if untitled or any(values.values()):
             result.append((line, values))
     if result:
+        other_name = {column: name for name, column in names.items()}
         heading_problems.extend(
-            RowProblem(heading_line, column, "kolom wajib tidak ada (required column missing)")
+            RowProblem(
+                heading_line,
+                column,
+                "kolom wajib tidak ada (required column missing)"
+                + (f"; atau/or {other_name[column]}" if column in other_name else ""),
+            )
             for column in required
-            if column not in seen
+            if column not in heading_of
         )
     if heading_problems:
         raise rejected(heading_problems)

@@ -24,6 +24,7 @@ from lms_bridge.programs.errors import CohortInvalid, CohortNotFound, Enrollment
 from lms_bridge.programs.progress import bump_progress_version
 
 PARTICIPANT_COLUMNS = ("nip", "name", "registration")
+INDONESIAN_COLUMNS = {"nama": "name", "registrasi": "registration"}
 
 
 def create_cohort(
@@ -92,13 +93,20 @@ class EnrollmentImport:
 def enroll_participants(
     session: Session, cohort_id: int, rows: Iterable[Mapping[str, str]]
 ) -> EnrollmentImport:
-    """Enroll the participants of a CSV (columns nip, name, registration): all or none.
+    """Enroll the participants of a CSV (columns nip, name, registration, or in Indonesian
+    nip, nama, registrasi): all or none.
 
     Every problem is collected with its line before anything is written, so one run tells
     the organiser everything to fix.
     """
     get_cohort(session, cohort_id)
-    records, problems = read_rows(rows, PARTICIPANT_COLUMNS, ("nip",), rejected=EnrollmentRejected)
+    records, problems = read_rows(
+        rows,
+        PARTICIPANT_COLUMNS,
+        ("nip",),
+        rejected=EnrollmentRejected,
+        other_names=INDONESIAN_COLUMNS,
+    )
     existing = {
         enrollment.nip: enrollment
         for enrollment in session.scalars(

@@ -13,34 +13,20 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from lms_bridge.cli_errors import rejection
 from lms_bridge.cli_types import ID, SMALL_COUNT, YEAR
 from lms_bridge.db import unit_of_work
-from lms_bridge.people.records import RowProblem, rows_from_csv
+from lms_bridge.people.records import RecordsRejected, rows_from_file
 from lms_bridge.programs.catalog import import_program, list_programs
 from lms_bridge.programs.cohorts import create_cohort, enroll_participants, list_cohorts
 from lms_bridge.programs.delivery import deliver_once, delivery_status
-from lms_bridge.programs.errors import EnrollmentRejected, ProgramError
 from lms_bridge.programs.template import (
     TEMPLATES_DIR,
-    TemplateError,
     load_template,
     shipped_templates,
 )
 from lms_bridge.programs.webhooks import add_subscription, list_subscriptions
 from lms_bridge.settings import current_settings
-
-SHOWN_PROBLEMS = 50
-
-
-def _problems(path: Path, problems: list[RowProblem]) -> click.ClickException:
-    for problem in problems[:SHOWN_PROBLEMS]:
-        click.echo(f"  {problem}", err=True)
-    if len(problems) > SHOWN_PROBLEMS:
-        click.echo(f"  … dan {len(problems) - SHOWN_PROBLEMS} masalah lain (and more)", err=True)
-    return click.ClickException(
-        f"{path.name} ditolak: {len(problems)} masalah, tidak ada yang disimpan "
-        f"(file rejected: {len(problems)} problem(s), nothing was stored)"
-    )
 
 
 @click.group("programs", help="Templat program pelatihan (program templates).")
@@ -70,18 +56,9 @@ def programs_import(templates: tuple[str, ...]) -> None:
     pkn-ii) as a program version; the same content again changes nothing."""
     for name in templates:
         file = _template_file(name)
-        try:
-            template = load_template(file)
-            with unit_of_work() as session:
-                result = import_program(session, template)
-        except TemplateError as error:
-            for problem in error.problems:
-                click.echo(f"  - {problem}", err=True)
-            raise click.ClickException(
-                f"templat tidak sah (invalid template): {file.name}"
-            ) from error
-        except ProgramError as error:
-            raise click.ClickException(str(error)) from error
+        template = load_template(file)
+        with unit_of_work() as session:
+            result = import_program(session, template)
         state = "dibuat (created)" if result.created else "sudah ada, tidak berubah (unchanged)"
         click.echo(f"{result.code} versi {result.version}: {state}, id {result.program_id}")
 
@@ -127,22 +104,19 @@ def cohorts_create(
     organiser: str,
 ) -> None:
     """Create a cohort; prints its id and activity IRI."""
-    try:
-        with unit_of_work() as session:
-            cohort = create_cohort(
-                session,
-                program_code=program_code,
-                program_version=program_version,
-                year=year,
-                number=number,
-                name=name,
-                starts_on=starts_on.date(),
-                ends_on=ends_on.date(),
-                organiser=organiser,
-            )
-            cohort_id, activity_id = cohort.id, cohort.activity_id
-    except ProgramError as error:
-        raise click.ClickException(str(error)) from error
+    with unit_of_work() as session:
+        cohort = create_cohort(
+            session,
+            program_code=program_code,
+            program_version=program_version,
+            year=year,
+            number=number,
+            name=name,
+            starts_on=starts_on.date(),
+            ends_on=ends_on.date(),
+            organiser=organiser,
+        )
+        cohort_id, activity_id = cohort.id, cohort.activity_id
     click.echo(f"angkatan (cohort) {cohort_id}: {activity_id}")
 
 
@@ -163,20 +137,14 @@ def cohorts_list() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def cohorts_enroll(cohort_id: int, file: Path) -> None:
-    """Enroll participants from FILE.csv (columns: nip, name, registration): all or none."""
+    """Enroll participants from FILE.csv (columns: nip, name, registration; or nip, nama,
+    registrasi): all or none."""
     try:
-        rows = rows_from_csv(file.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise click.ClickException(
-            f"{file.name}: berkas harus ber-encoding UTF-8 (the file must be UTF-8)"
-        ) from error
-    try:
+        rows = rows_from_file(file)
         with unit_of_work() as session:
             result = enroll_participants(session, cohort_id, rows)
-    except EnrollmentRejected as error:
-        raise _problems(file, error.problems) from error
-    except ProgramError as error:
-        raise click.ClickException(str(error)) from error
+    except RecordsRejected as error:
+        raise rejection(file, error) from error
     click.echo(
         f"peserta baru {result.created}, sudah terdaftar {result.unchanged} "
         "(enrolled, already enrolled)"
@@ -197,13 +165,10 @@ def webhooks_add(url: str, cohort_id: int | None, all_cohorts: bool) -> None:
     """Subscribe URL and print its signing secret (shown only now)."""
     if (cohort_id is None) == (not all_cohorts):
         raise click.UsageError("pilih salah satu: --cohort ID atau --all (choose one)")
-    try:
-        with unit_of_work() as session:
-            created = add_subscription(
-                session, url, cohort_id, secret_key=current_settings().secret_key
-            )
-    except ProgramError as error:
-        raise click.ClickException(str(error)) from error
+    with unit_of_work() as session:
+        created = add_subscription(
+            session, url, cohort_id, secret_key=current_settings().secret_key
+        )
     click.echo(f"langganan (subscription) {created.id}: {created.url}")
     click.echo(f"rahasia penandatangan (signing secret): {created.secret}")
     click.echo("Rahasia ini hanya ditampilkan sekarang (shown only now; stored encrypted).")

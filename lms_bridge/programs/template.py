@@ -17,7 +17,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from lms_bridge.data_files import DataFileError, load_yaml_mapping
+from lms_bridge.data_files import DataFileError, load_yaml_mapping, read_data_file
 from xapi.fields import is_iri
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -198,12 +198,7 @@ def parse_template(text: str, source: str = "template") -> ProgramTemplate:
 def load_template(path: Path | str) -> ProgramTemplate:
     """Read and validate a template file."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TemplateError(
-            str(file), [f"tidak dapat dibaca (cannot read): {error.strerror}"]
-        ) from error
+    text = read_data_file(file, TemplateError)
     return parse_template(text, str(file))
 
 

@@ -169,3 +169,45 @@ def test_an_identity_file_naming_an_unknown_nip_is_rejected(keeper: ApiClient) -
     body = response.get_json()
     assert body["error"] == "MappingImportRejected"
     assert body["problems"][0]["line"] == 2
+
+
+def test_csv_the_csv_module_refuses_is_400_naming_the_line_never_500(keeper: ApiClient) -> None:
+    heading, first_row = PEOPLE_CSV.splitlines()[:2]
+    for path in ("/people/import", "/identities/import"):
+        for bad, reason in (
+            (f"{heading}\n{first_row}\n{NIP_B};Bu\rdi;X;Y;;;PNS\n", "carriage return"),
+            (f"{heading}\n{first_row}\n{NIP_B};{'x' * 140_000};X;Y;;;PNS\n", "128 KiB"),
+        ):
+            response = keeper.csv(path, bad)
+            assert response.status_code == 400, response.get_data(as_text=True)[:200]
+            body = response.get_json()
+            assert body["error"] == "CsvUnreadable"
+            assert "baris 3" in body["detail"]
+            assert [(p["line"], p["column"]) for p in body["problems"]] == [(3, "")]
+            assert reason in body["problems"][0]["reason"]
+    assert get_person(NIP_A) is None, "nothing was stored"
+
+
+def test_people_import_accepts_the_indonesian_headings(keeper: ApiClient) -> None:
+    indonesian = PEOPLE_CSV.replace(
+        "nip;name;agency;unit;position;email;employment",
+        "nip;nama;instansi;unit_kerja;jabatan;email;status_kepegawaian",
+    )
+    response = keeper.csv("/people/import", indonesian)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["created"] == 2
+
+
+def test_the_documented_csv_examples_import_in_both_languages(keeper: ApiClient) -> None:
+    document = keeper.client.get("/api/v1/openapi.json").get_json()
+    body = document["paths"]["/api/v1/people/import"]["post"]["requestBody"]
+    examples = body["content"]["text/csv"]["examples"]
+    assert set(examples) == {"english", "indonesia"}
+    for example in examples.values():
+        response = keeper.csv("/people/import", example["value"])
+        assert response.status_code == 200, response.get_json()
+    person = get_person(NIP_A)
+    assert person is not None
+    assert person.agency == "BPSDM Provinsi Lampung"
+    identities = document["paths"]["/api/v1/identities/import"]["post"]["requestBody"]
+    assert set(identities["content"]["text/csv"]["examples"]) == {"english", "indonesia"}

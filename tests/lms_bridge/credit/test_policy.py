@@ -60,3 +60,25 @@ def test_a_file_that_is_not_yaml_is_refused() -> None:
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "absent.yaml")
+
+
+def test_a_yaml_slip_names_its_line_not_a_unicode_string(tmp_path: Path) -> None:
+    path = tmp_path / "kebijakan.yaml"
+    path.write_text(GOOD.replace("daily_cap_jp: 9", "daily_cap_jp: [9", 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        load_policy(path)
+    assert refused.value.source == str(path)
+    [problem] = refused.value.problems
+    assert "<unicode string>" not in problem
+    line = next(n for n, text in enumerate(GOOD.splitlines(), 1) if "daily_cap_jp: 9" in text)
+    assert problem.startswith(f"baris (line) {line + 1}, ")
+
+
+def test_a_rule_problem_names_the_rule_by_its_id_and_line() -> None:
+    old = "      max_jp: 8 "
+    line = next(n for n, text in enumerate(GOOD.splitlines(), 1) if text.startswith(old))
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(GOOD.replace(old, "      max_jp: 0 ", 1), "test.yaml")
+    [problem] = refused.value.problems
+    assert problem.startswith("rules[elearning-duration].jp.max_jp: ")
+    assert problem.endswith(f"(baris/line {line})")

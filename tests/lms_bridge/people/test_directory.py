@@ -183,7 +183,7 @@ def test_a_missing_required_column_is_reported_once_on_the_heading_line(
         {key: value for key, value in row(nip).items() if key != "unit"} for nip in (BUDI, SITI)
     ]
     assert problems_of(rows) == [
-        RowProblem(1, "unit", "kolom wajib tidak ada (required column missing)")
+        RowProblem(1, "unit", "kolom wajib tidak ada (required column missing); atau/or unit_kerja")
     ]
 
 
