@@ -65,7 +65,12 @@ def copy_rows(
 
 
 def execute_on_driver(
-    session: Session, sql: str, values: Sequence[Any], *, returns_rows: bool = True
+    session: Session,
+    sql: str,
+    values: Sequence[Any],
+    *,
+    returns_rows: bool = True,
+    preceded_by: Sequence[tuple[str, Sequence[Any]]] = (),
 ) -> list[tuple[Any, ...]]:
     """Run one statement with positional ``%s`` values on the driver (PostgreSQL) and
     return its rows (none when ``returns_rows`` is false). Aware datetimes go in as naive
@@ -73,16 +78,32 @@ def execute_on_driver(
 
     For the statements every POST runs (reserving keys, the one-statement insert, advisory
     locks), where SQLAlchemy's execution machinery would cost more than the query.
+    ``preceded_by`` statements are pipelined ahead of it in the same round trip; each is a
+    statement of its own, so a lock one takes is held before ``sql`` takes its snapshot.
     """
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None
     try:
-        with driver_connection.cursor() as cursor:
-            cursor.execute(sql, [_naive_utc(value) for value in values])
-            rows: list[tuple[Any, ...]] = cursor.fetchall() if returns_rows else []
-            return rows
+        if not preceded_by:
+            return _execute(driver_connection, sql, values, returns_rows)
+        with driver_connection.pipeline():
+            for earlier_sql, earlier_values in preceded_by:
+                _execute(driver_connection, earlier_sql, earlier_values, returns_rows=False)
+            return _execute(driver_connection, sql, values, returns_rows)
     except psycopg.errors.IntegrityError as error:
         raise IntegrityError(sql, None, error) from error
+
+
+def _execute(
+    driver_connection: psycopg.Connection[Any],
+    sql: str,
+    values: Sequence[Any],
+    returns_rows: bool,
+) -> list[tuple[Any, ...]]:
+    with driver_connection.cursor() as cursor:
+        cursor.execute(sql, [_naive_utc(value) for value in values])
+        rows: list[tuple[Any, ...]] = cursor.fetchall() if returns_rows else []
+        return rows
 
 
 def _naive_utc(value: Any) -> Any:
@@ -177,3 +198,31 @@ def lock_keys(session: Session, keys: Collection[str]) -> None:
     if not keys or not is_postgresql(session):
         return
     execute_on_driver(session, LOCK_KEYS, [sorted(keys)])
+
+
+STATEMENT_WRITES_LOCK_KEY = (0x4C4D5342, 1)
+"""The advisory lock every transaction that stores statements holds (PostgreSQL). Two
+int4 halves: that key space never meets :func:`lock_keys`' bigint hashes."""
+
+SHARE_STATEMENT_WRITES = "SELECT pg_advisory_xact_lock_shared(%s, %s)"
+"""Taken by every transaction that stores statements; pipeline it ahead of the insert."""
+
+OWN_STATEMENT_WRITES = "SELECT pg_advisory_xact_lock(%s, %s)"
+
+
+def lock_statement_writes(session: Session, *, exclusive: bool) -> None:
+    """Hold the statement-writes lock until this transaction ends (PostgreSQL).
+
+    Ordinary writers share it and never wait on each other. A batch that voids, or one
+    retrying after a concurrent insert of the same id, holds it alone: it starts reading only
+    once every writer in flight has committed, and none starts until it has. So a void sees
+    a target being stored at the same moment (and marks it), or that target's insert sees
+    the void (and is stored voided); a retried batch meets no second conflict. Voids and
+    conflicts are rare, so writers almost never wait. Take it before anything else this
+    transaction locks (it is always the first lock), so no two transactions wait in a cycle.
+    SQLite needs nothing: a unit of work that writes holds the database's write lock.
+    """
+    if not is_postgresql(session):
+        return
+    sql = OWN_STATEMENT_WRITES if exclusive else SHARE_STATEMENT_WRITES
+    execute_on_driver(session, sql, STATEMENT_WRITES_LOCK_KEY, returns_rows=False)
