@@ -27,11 +27,14 @@ class Settings:
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'lms_bridge.db'}"
     """SQLAlchemy URL. SQLite (default, embedded) or postgresql+psycopg://user@host/db."""
     secret_key: str = ""
-    """Signs people's session cookies and `more` cursors; generated per process when empty."""
+    """Signs people's session cookies and `more` tokens; generated per process when empty,
+    so set it whenever more than one process serves (a token from one must verify on all)."""
     statement_query_limit: int = 100
     """Statements per page when a query gives no `limit` (or `limit=0`)."""
     statement_query_max_limit: int = 1000
-    """Largest page the LRS serves, whatever `limit` asks for."""
+    """Largest page the LRS serves, whatever `limit` or a `more` token asks for."""
+    statement_more_token_seconds: int = 24 * 60 * 60
+    """How long a `more` token (signed with the secret key) stays valid; xAPI asks for 24 h."""
     max_body_bytes: int = 20 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
     max_statements_per_batch: int = 1000

@@ -68,6 +68,8 @@ def gunicorn_server(
         "LMS_BRIDGE_DATABASE_URL": database_url,
         "PORT": str(port),
         "LMS_BRIDGE_WORKERS": "2",
+        # One key for both workers, as production must set it: `more` tokens are signed.
+        "LMS_BRIDGE_SECRET_KEY": "e2e-secret-key",
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
