@@ -65,12 +65,7 @@ def copy_rows(
 
 
 def execute_on_driver(
-    session: Session,
-    sql: str,
-    values: Sequence[Any],
-    *,
-    returns_rows: bool = True,
-    preceded_by: Sequence[tuple[str, Sequence[Any]]] = (),
+    session: Session, sql: str, values: Sequence[Any], *, returns_rows: bool = True
 ) -> list[tuple[Any, ...]]:
     """Run one statement with positional ``%s`` values on the driver (PostgreSQL) and
     return its rows (none when ``returns_rows`` is false). Aware datetimes go in as naive
@@ -78,32 +73,16 @@ def execute_on_driver(
 
     For the statements every POST runs (reserving keys, the one-statement insert, advisory
     locks), where SQLAlchemy's execution machinery would cost more than the query.
-    ``preceded_by`` statements are pipelined ahead of it in the same round trip; each is a
-    statement of its own, so a lock one takes is held before ``sql`` takes its snapshot.
     """
     driver_connection = session.connection().connection.driver_connection
     assert driver_connection is not None
     try:
-        if not preceded_by:
-            return _execute(driver_connection, sql, values, returns_rows)
-        with driver_connection.pipeline():
-            for earlier_sql, earlier_values in preceded_by:
-                _execute(driver_connection, earlier_sql, earlier_values, returns_rows=False)
-            return _execute(driver_connection, sql, values, returns_rows)
+        with driver_connection.cursor() as cursor:
+            cursor.execute(sql, [_naive_utc(value) for value in values])
+            rows: list[tuple[Any, ...]] = cursor.fetchall() if returns_rows else []
+            return rows
     except psycopg.errors.IntegrityError as error:
         raise IntegrityError(sql, None, error) from error
-
-
-def _execute(
-    driver_connection: psycopg.Connection[Any],
-    sql: str,
-    values: Sequence[Any],
-    returns_rows: bool,
-) -> list[tuple[Any, ...]]:
-    with driver_connection.cursor() as cursor:
-        cursor.execute(sql, [_naive_utc(value) for value in values])
-        rows: list[tuple[Any, ...]] = cursor.fetchall() if returns_rows else []
-        return rows
 
 
 def _naive_utc(value: Any) -> Any:
@@ -202,11 +181,10 @@ def lock_keys(session: Session, keys: Collection[str]) -> None:
 
 STATEMENT_WRITES_LOCK_KEY = (0x4C4D5342, 1)
 """The advisory lock every transaction that stores statements holds (PostgreSQL). Two
-int4 halves: that key space never meets :func:`lock_keys`' bigint hashes."""
+int4 halves: that key space never meets :func:`lock_keys`' bigint hashes. The
+one-statement insert shares it through the function of migration 0011."""
 
 SHARE_STATEMENT_WRITES = "SELECT pg_advisory_xact_lock_shared(%s, %s)"
-"""Taken by every transaction that stores statements; pipeline it ahead of the insert."""
-
 OWN_STATEMENT_WRITES = "SELECT pg_advisory_xact_lock(%s, %s)"
 
 

@@ -22,7 +22,6 @@ from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.bulk import (
-    SHARE_STATEMENT_WRITES,
     STATEMENT_WRITES_LOCK_KEY,
     copy_rows,
     execute_on_driver,
@@ -289,8 +288,7 @@ INSERT_UNLESS_STORED = (
     "actor_key, verb_key, object_type, object_activity_key, object_agent_key, "
     "target_statement_id, registration, authority_key, client_id, voided, payload) "
     "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-    "EXISTS (SELECT 1 FROM statements AS voiding "
-    "WHERE voiding.target_statement_id = %s AND voiding.verb_key = %s), %s "
+    "lms_bridge_voided_once_locked(%s, %s, %s, %s), %s "
     "ON CONFLICT (statement_id) DO NOTHING RETURNING pk, voided), "
     "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
@@ -300,7 +298,9 @@ INSERT_UNLESS_STORED = (
 )
 """PostgreSQL: one statement, stored already voided if its voiding statement came first,
 with its index rows (and the caller's :class:`ReadAlong`), in one round trip; no row when
-the id is taken."""
+the id is taken. Whether it is voided is asked of a function (migration 0011) that first
+shares the statement-writes lock, then looks with a snapshot taken after it: a void
+committed while the insert waited is seen, one that starts later waits for this commit."""
 
 
 def _insert_unless_stored(
@@ -321,12 +321,12 @@ def _insert_unless_stored(
             *columns,
             item.statement_id,
             VOIDED_VERB_KEY,
+            *STATEMENT_WRITES_LOCK_KEY,
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
             [index_key(key) for key in item.index.related_activity_ids],
             *(value for read in read_along for value in read.values),
         ],
-        preceded_by=[(SHARE_STATEMENT_WRITES, STATEMENT_WRITES_LOCK_KEY)],
     )
     if not rows:
         return False, None
