@@ -1,5 +1,7 @@
-"""a function the one-statement insert calls: share the statement-writes lock, then look for
-a stored voiding statement with a snapshot taken after the lock
+"""the one-statement insert shares the statement-writes lock before it checks for a void
+
+The function it calls shares the lock, then looks for a stored voiding statement with a
+snapshot taken after the lock.
 
 A void and its target posted at once must see each other: every transaction that stores
 statements holds one advisory lock, exclusively when it voids (lms_bridge.lrs.bulk,
