@@ -112,8 +112,15 @@ def live_server(app: Flask, gunicorn_server: str) -> LiveServer:
     return LiveServer(gunicorn_server, created.key, created.secret)
 
 
-def post_raw(server: LiveServer, body: bytes, results: list[int], start: threading.Barrier) -> None:
-    """POST statements over a fresh connection once every racer is ready; record the status.
+def post_raw(
+    server: LiveServer,
+    body: bytes,
+    results: list[int],
+    start: threading.Barrier,
+    put_id: str | None = None,
+) -> None:
+    """POST statements (or PUT the one with ``put_id``) over a fresh connection once every
+    racer is ready; record the status.
 
     For tests that race real clients against the server: each thread waits at ``start`` so
     the requests arrive together.
@@ -123,8 +130,8 @@ def post_raw(server: LiveServer, body: bytes, results: list[int], start: threadi
     auth = base64.b64encode(f"{server.key}:{server.secret}".encode()).decode()
     start.wait()
     connection.request(
-        "POST",
-        url.path + "/statements",
+        "PUT" if put_id else "POST",
+        url.path + "/statements" + (f"?statementId={put_id}" if put_id else ""),
         body=body,
         headers={
             "Authorization": f"Basic {auth}",
