@@ -113,7 +113,7 @@ def encode_cursor(cursor: _Cursor, secret_key: str) -> str:
     return f"{_b64(payload)}.{_b64(_signature(payload, secret_key))}"
 
 
-def _decode_cursor(token: str, secret_key: str, *, now: float) -> _Cursor:
+def _decode_cursor(token: str, secret_key: str) -> _Cursor:
     """The cursor a token carries, if this LRS signed it and it has not expired."""
     try:
         encoded, signature = token.split(".")
@@ -135,7 +135,7 @@ def _decode_cursor(token: str, secret_key: str, *, now: float) -> _Cursor:
         )
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise BadRequest(NOT_ISSUED) from error
-    if cursor.expires < now:
+    if cursor.expires < time.time():
         raise BadRequest("the 'more' token has expired; run the query again")
     return cursor
 
@@ -296,7 +296,7 @@ def continue_query(token: str, *, authority_key: str | None) -> tuple[StatementQ
     The page size is the one the query started with, never above the configured maximum.
     """
     paging = _paging(0)
-    cursor = _decode_cursor(token, paging.secret_key, now=time.time())
+    cursor = _decode_cursor(token, paging.secret_key)
     if cursor.authority_key != authority_key:
         raise BadRequest("the 'more' token belongs to another reader")
     query = _query_from_plain(cursor.query)
