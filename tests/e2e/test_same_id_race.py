@@ -20,7 +20,7 @@ from lms_bridge.models import Statement
 from tests.e2e.conftest import LiveServer, post_raw
 from tests.statements import statement
 
-ROUNDS = 8
+ROUNDS = 16
 WRITERS = 16
 SHARED_IDS = 6
 PUT_WRITERS = 4
