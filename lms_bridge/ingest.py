@@ -26,7 +26,11 @@ from xapi.multipart import AttachmentPart
 from xapi.versions import XAPIVersion
 
 INTEGRITY_RETRIES = 3
-"""A concurrent insert of the same id surfaces as a unique violation: retry, then compare."""
+"""A concurrent insert of the same id surfaces as a unique violation: retry, then compare.
+
+The retry stores alone (no other statement writer in flight, see
+:func:`~lms_bridge.lrs.bulk.lock_statement_writes`), so it sees every racer's row and
+cannot meet another conflict on a statement id; the third attempt is for other tables."""
 
 
 def _object_ids(result: StoreResult) -> list[str]:
@@ -63,6 +67,7 @@ def record_statements(
                     version=version,
                     attachments=attachments,
                     read_along=read_along,
+                    alone=attempt > 0,
                 )
                 if not (result.new or result.voided_targets):
                     return result  # an identical resend: nothing new to credit or track

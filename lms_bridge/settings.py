@@ -31,14 +31,17 @@ class Settings:
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'lms_bridge.db'}"
     """SQLAlchemy URL. SQLite (default, embedded) or postgresql+psycopg://user@host/db."""
     secret_key: str = ""
-    """Signs people's session cookies and encrypts webhook secrets; one key for every process.
-    Unset: the key kept in `secret_key_file` (created there, mode 0600, when absent)."""
+    """Signs people's session cookies and `more` tokens, encrypts webhook secrets; one key
+    for every process. Unset: the key kept in `secret_key_file` (created there, mode 0600,
+    when absent)."""
     secret_key_file: str = str(INSTANCE_DIR / "secret_key")
     """Where the key is kept when LMS_BRIDGE_SECRET_KEY is unset."""
     statement_query_limit: int = 100
     """Statements per page when a query gives no `limit` (or `limit=0`)."""
     statement_query_max_limit: int = 1000
-    """Largest page the LRS serves, whatever `limit` asks for."""
+    """Largest page the LRS serves, whatever `limit` or a `more` token asks for."""
+    statement_more_token_seconds: int = 24 * 60 * 60
+    """How long a `more` token (signed with the secret key) stays valid; xAPI asks for 24 h."""
     max_body_bytes: int = 20 * 1024 * 1024
     """Largest request body accepted (413 above it)."""
     max_statements_per_batch: int = 1000

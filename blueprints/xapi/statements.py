@@ -202,11 +202,7 @@ def _get(xapi_request: XAPIRequest) -> Response:
         if query.attachments:
             return _stamp(_with_attachments(body, [record.pk]), record.stored)
         return _stamp(Response(body, status=200, mimetype="application/json"), record.stored)
-    settings = _settings()
-    page_size = min(
-        query.limit or settings.statement_query_limit, settings.statement_query_max_limit
-    )
-    page = query_statements(query, page_size=page_size, authority_key=own_only)
+    page = query_statements(query, authority_key=own_only)
     return _page_response(page, query.format, accept_language, attachments=query.attachments)
 
 

@@ -177,3 +177,30 @@ def lock_keys(session: Session, keys: Collection[str]) -> None:
     if not keys or not is_postgresql(session):
         return
     execute_on_driver(session, LOCK_KEYS, [sorted(keys)])
+
+
+STATEMENT_WRITES_LOCK_KEY = (0x4C4D5342, 1)
+"""The advisory lock every transaction that stores statements holds (PostgreSQL). Two
+int4 halves: that key space never meets :func:`lock_keys`' bigint hashes. The
+one-statement insert shares it through the function of migration 0011."""
+
+SHARE_STATEMENT_WRITES = "SELECT pg_advisory_xact_lock_shared(%s, %s)"
+OWN_STATEMENT_WRITES = "SELECT pg_advisory_xact_lock(%s, %s)"
+
+
+def lock_statement_writes(session: Session, *, exclusive: bool) -> None:
+    """Hold the statement-writes lock until this transaction ends (PostgreSQL).
+
+    Ordinary writers share it and never wait on each other. A batch that voids, or one
+    retrying after a concurrent insert of the same id, holds it alone: it starts reading only
+    once every writer in flight has committed, and none starts until it has. So a void sees
+    a target being stored at the same moment (and marks it), or that target's insert sees
+    the void (and is stored voided); a retried batch meets no second conflict. Voids and
+    conflicts are rare, so writers almost never wait. Take it before anything else this
+    transaction locks (it is always the first lock), so no two transactions wait in a cycle.
+    SQLite needs nothing: a unit of work that writes holds the database's write lock.
+    """
+    if not is_postgresql(session):
+        return
+    sql = OWN_STATEMENT_WRITES if exclusive else SHARE_STATEMENT_WRITES
+    execute_on_driver(session, sql, STATEMENT_WRITES_LOCK_KEY, returns_rows=False)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import asdict, dataclass
+import hashlib
+import hmac
+import time
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import orjson
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import aliased
 
@@ -26,6 +30,7 @@ from lms_bridge.models import (
     StatementAgent,
     StatementAttachment,
 )
+from lms_bridge.settings import current_settings
 from xapi.errors import BadRequest
 from xapi.fields import parse_timestamp
 from xapi.query import StatementQuery
@@ -77,25 +82,62 @@ class _Cursor:
     pk: int
     authority_key: str | None
     page_size: int
+    expires: int
+    """Unix time after which the token is refused."""
 
 
-def encode_cursor(cursor: _Cursor) -> str:
-    """An opaque, URL-safe token."""
-    return base64.urlsafe_b64encode(orjson.dumps(asdict(cursor))).decode().rstrip("=")
+NOT_ISSUED = "the 'more' token is not one this LRS issued"
 
 
-def _decode_cursor(token: str) -> _Cursor:
+def _signature(payload: bytes, secret_key: str) -> bytes:
+    """HMAC-SHA256 of the token's payload under the service's secret key."""
+    return hmac.new(secret_key.encode(), b"more-token:" + payload, hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_cursor(cursor: _Cursor, secret_key: str) -> str:
+    """An opaque, URL-safe token: the cursor and its signature.
+
+    Signed, because the token says what to read: edited, it could ask for any page size or
+    position. The key is the service's secret key, the same in every process only when
+    ``LMS_BRIDGE_SECRET_KEY`` is set, so production must set it.
+    """
+    payload = orjson.dumps(asdict(cursor))
+    return f"{_b64(payload)}.{_b64(_signature(payload, secret_key))}"
+
+
+def _decode_cursor(token: str, secret_key: str) -> _Cursor:
+    """The cursor a token carries, if this LRS signed it and it has not expired."""
     try:
-        raw = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return _Cursor(
+        encoded, signature = token.split(".")
+        payload = _unb64(encoded)
+        genuine = hmac.compare_digest(_unb64(signature), _signature(payload, secret_key))
+    except (binascii.Error, ValueError) as error:
+        raise BadRequest(NOT_ISSUED) from error
+    if not genuine:
+        raise BadRequest(NOT_ISSUED)
+    try:
+        raw = orjson.loads(payload)
+        cursor = _Cursor(
             query=dict(raw["query"]),
             stored=str(raw["stored"]),
             pk=int(raw["pk"]),
             authority_key=raw["authority_key"],
             page_size=int(raw["page_size"]),
+            expires=int(raw["expires"]),
         )
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-        raise BadRequest("the 'more' token is not one this LRS issued") from error
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise BadRequest(NOT_ISSUED) from error
+    if cursor.expires < time.time():
+        raise BadRequest("the 'more' token has expired; run the query again")
+    return cursor
 
 
 def _query_to_plain(query: StatementQuery) -> dict[str, Any]:
@@ -114,7 +156,7 @@ def _query_from_plain(plain: dict[str, Any]) -> StatementQuery:
     try:
         return StatementQuery(**values)
     except TypeError as error:
-        raise BadRequest("the 'more' token is not one this LRS issued") from error
+        raise BadRequest(NOT_ISSUED) from error
 
 
 def _object_filter(table: Any, query: StatementQuery) -> list[ColumnElement[bool]]:
@@ -219,28 +261,58 @@ def _branches(
     return branches
 
 
-def query_statements(query: StatementQuery, *, page_size: int, authority_key: str | None) -> Page:
-    """The first page of a query."""
-    return _page(query, page_size, authority_key, after=None)
+@dataclass(frozen=True)
+class Paging:
+    """How pages are cut and their ``more`` tokens signed (from the settings)."""
+
+    page_size: int
+    """Statements on this page (the query's ``limit`` within the server's bounds)."""
+    max_page_size: int
+    """No page is larger, whatever a token says."""
+    secret_key: str
+    token_seconds: int
+    """How long a ``more`` token stays valid."""
+
+
+def _paging(limit: int) -> Paging:
+    """Paging under the running app's settings; ``limit`` 0 asks for the default size."""
+    settings = current_settings()
+    return Paging(
+        page_size=min(limit or settings.statement_query_limit, settings.statement_query_max_limit),
+        max_page_size=settings.statement_query_max_limit,
+        secret_key=str(current_app.secret_key),
+        token_seconds=settings.statement_more_token_seconds,
+    )
+
+
+def query_statements(query: StatementQuery, *, authority_key: str | None) -> Page:
+    """The first page of a query, of ``query.limit`` statements within the server's bounds."""
+    return _page(query, _paging(query.limit), authority_key, after=None)
 
 
 def continue_query(token: str, *, authority_key: str | None) -> tuple[StatementQuery, Page]:
-    """The page after the one that issued ``token``; the caller must be the same reader."""
-    cursor = _decode_cursor(token)
+    """The page after the one that issued ``token``; the caller must be the same reader.
+
+    The page size is the one the query started with, never above the configured maximum.
+    """
+    paging = _paging(0)
+    cursor = _decode_cursor(token, paging.secret_key)
     if cursor.authority_key != authority_key:
         raise BadRequest("the 'more' token belongs to another reader")
     query = _query_from_plain(cursor.query)
     after = (parse_timestamp(cursor.stored), cursor.pk)
-    return query, _page(query, cursor.page_size, authority_key, after=after)
+    page_size = max(1, min(cursor.page_size, paging.max_page_size))
+    return query, _page(query, replace(paging, page_size=page_size), authority_key, after=after)
 
 
 def _page(
     query: StatementQuery,
-    page_size: int,
+    paging: Paging,
     authority_key: str | None,
     *,
     after: tuple[datetime, int] | None,
 ) -> Page:
+    page_size = paging.page_size
     rows: dict[int, StatementRecord] = {}
     for branch in _branches(query, authority_key, after):
         for row in db.session.execute(_ordered(branch, query, page_size + 1)):
@@ -259,7 +331,9 @@ def _page(
                 pk=last.pk,
                 authority_key=authority_key,
                 page_size=page_size,
-            )
+                expires=int(time.time()) + paging.token_seconds,
+            ),
+            paging.secret_key,
         )
     return Page(records=records, cursor=cursor)
 

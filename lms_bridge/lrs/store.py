@@ -22,10 +22,12 @@ from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.bulk import (
+    STATEMENT_WRITES_LOCK_KEY,
     copy_rows,
     execute_on_driver,
     insert_rows,
     is_postgresql,
+    lock_statement_writes,
     reserve_ids,
 )
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
@@ -119,16 +121,21 @@ def store_batch(
     version: XAPIVersion,
     attachments: Mapping[str, AttachmentPart] | None = None,
     read_along: Sequence[ReadAlong] = (),
+    alone: bool = False,
 ) -> StoreResult:
     """Store a validated batch in the caller's transaction (it only flushes).
 
-    The caller's unit of work commits; :mod:`lms_bridge.ingest` is that caller.
+    The caller's unit of work commits; :mod:`lms_bridge.ingest` is that caller. ``alone``
+    holds the statement-writes lock exclusively (see
+    :func:`~lms_bridge.lrs.bulk.lock_statement_writes`): the retry after a concurrent
+    insert of the same id asks for it, so that retry cannot conflict again.
     """
     attachments = attachments or {}
     ids = _assign_ids(statements)
     stored = _now_to_the_millisecond()
     default_version = "2.0.0" if version == VERSION_2 else "1.0.0"
-    if len(statements) == 1 and is_postgresql(session):
+    locked = False
+    if len(statements) == 1 and not alone and is_postgresql(session):
         # Most LMS plugins send one statement per request; unless it voids another, it is
         # inserted in one round trip. Only an id already taken falls through to the
         # general path, which compares (an equivalent resend is a no-op, else 409).
@@ -138,6 +145,10 @@ def store_batch(
             if inserted:
                 _insert_attachments(session, [item], attachments)
                 return StoreResult(ids=ids, new=[item], read_along=answer)
+            locked = True
+    if not locked:
+        voids = any(statement["verb"]["id"] == VOIDED_VERB for statement in statements)
+        lock_statement_writes(session, exclusive=alone or voids)
 
     existing, voided_earlier = _known(session, set(ids))
     for statement_id, statement in zip(ids, statements, strict=True):
@@ -277,8 +288,7 @@ INSERT_UNLESS_STORED = (
     "actor_key, verb_key, object_type, object_activity_key, object_agent_key, "
     "target_statement_id, registration, authority_key, client_id, voided, payload) "
     "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-    "EXISTS (SELECT 1 FROM statements AS voiding "
-    "WHERE voiding.target_statement_id = %s AND voiding.verb_key = %s), %s "
+    "lms_bridge_voided_once_locked(%s, %s, %s, %s), %s "
     "ON CONFLICT (statement_id) DO NOTHING RETURNING pk, voided), "
     "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
@@ -288,7 +298,9 @@ INSERT_UNLESS_STORED = (
 )
 """PostgreSQL: one statement, stored already voided if its voiding statement came first,
 with its index rows (and the caller's :class:`ReadAlong`), in one round trip; no row when
-the id is taken."""
+the id is taken. Whether it is voided is asked of a function (migration 0011) that first
+shares the statement-writes lock, then looks with a snapshot taken after it: a void
+committed while the insert waited is seen, one that starts later waits for this commit."""
 
 
 def _insert_unless_stored(
@@ -309,6 +321,7 @@ def _insert_unless_stored(
             *columns,
             item.statement_id,
             VOIDED_VERB_KEY,
+            *STATEMENT_WRITES_LOCK_KEY,
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
             [index_key(key) for key in item.index.related_activity_ids],
@@ -349,7 +362,10 @@ def _write_statements(
 ) -> None:
     """Insert the statement rows and their index rows; set each item's ``pk``.
 
-    PostgreSQL streams them with COPY (keys reserved first); SQLite inserts with RETURNING.
+    PostgreSQL streams them with COPY (keys reserved first, in the batch's order, which is
+    the order queries return them in); SQLite inserts with RETURNING. The rows go in sorted
+    by statement id: two batches sharing ids then wait for each other's uncommitted ids in
+    the same order, never in a cycle (a deadlock, which no retry would make a 200 or 409).
     """
     rows = [_statement_row(item, client, voided=item.voided) for item in new]
     if is_postgresql(session):
@@ -361,7 +377,10 @@ def _write_statements(
             session,
             table,
             STATEMENT_COLUMNS,
-            [(pk, *row) for pk, row in zip(pks, rows, strict=True)],
+            sorted(
+                ((pk, *row) for pk, row in zip(pks, rows, strict=True)),
+                key=lambda row: row[1],
+            ),
         )
     else:
         returned = session.execute(

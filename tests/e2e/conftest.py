@@ -36,7 +36,8 @@ class LiveServer:
     secret: str
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -56,31 +57,44 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"gunicorn did not answer in 30 s:\n{log.read_text()}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def gunicorn_server(
-    app: Flask, database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """Start gunicorn (2 workers) on the backend's database; yields the xAPI endpoint."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """gunicorn (2 workers) on ``database_url`` in a process group of its own (so a test can
+    kill the master and its workers at once); returns once it answers."""
     env = {
         **os.environ,
         "LMS_BRIDGE_DATABASE_URL": database_url,
         "PORT": str(port),
         "LMS_BRIDGE_WORKERS": "2",
+        # One key for both workers, as production must set it: `more` tokens are signed.
+        "LMS_BRIDGE_SECRET_KEY": "e2e-secret-key",
     }
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
             cwd=REPO_ROOT,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-    endpoint = f"http://127.0.0.1:{port}/xapi"
     try:
-        _wait_until_up(endpoint + "/about", process, log)
-        yield endpoint
+        _wait_until_up(f"http://127.0.0.1:{port}/xapi/about", process, log)
+    except BaseException:
+        process.kill()
+        raise
+    return process
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(
+    app: Flask, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Start gunicorn (2 workers) on the backend's database; yields the xAPI endpoint."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    process = start_gunicorn(database_url, port, log)
+    try:
+        yield f"http://127.0.0.1:{port}/xapi"
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -98,8 +112,15 @@ def live_server(app: Flask, gunicorn_server: str) -> LiveServer:
     return LiveServer(gunicorn_server, created.key, created.secret)
 
 
-def post_raw(server: LiveServer, body: bytes, results: list[int], start: threading.Barrier) -> None:
-    """POST statements over a fresh connection once every racer is ready; record the status.
+def post_raw(
+    server: LiveServer,
+    body: bytes,
+    results: list[int],
+    start: threading.Barrier,
+    put_id: str | None = None,
+) -> None:
+    """POST statements (or PUT the one with ``put_id``) over a fresh connection once every
+    racer is ready; record the status.
 
     For tests that race real clients against the server: each thread waits at ``start`` so
     the requests arrive together.
@@ -109,8 +130,8 @@ def post_raw(server: LiveServer, body: bytes, results: list[int], start: threadi
     auth = base64.b64encode(f"{server.key}:{server.secret}".encode()).decode()
     start.wait()
     connection.request(
-        "POST",
-        url.path + "/statements",
+        "PUT" if put_id else "POST",
+        url.path + "/statements" + (f"?statementId={put_id}" if put_id else ""),
         body=body,
         headers={
             "Authorization": f"Basic {auth}",
