@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -27,6 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
+
+ENTRY_STATUSES = ("pending", "verified", "needs_revision", "rejected", "revoked", "unmatched")
+"""What an entry can be; ``needs_revision`` is *perlu revisi* (sent back to the learner)."""
 
 JP_SCALE = 2
 JP = Numeric(9, JP_SCALE)
@@ -71,6 +75,13 @@ class CreditEntry(Base):
         Index("ix_credit_entries_nip_year", "nip", "year"),
         Index("ix_credit_entries_nip_local_date", "nip", "local_date"),
         Index("ix_credit_entries_status", "status"),
+        # The auditors' queue: open entries oldest first, a keyset page at a time.
+        Index("ix_credit_entries_status_occurred_id", "status", "occurred_at", "id"),
+        CheckConstraint(
+            "status IN ('pending', 'verified', 'needs_revision', 'rejected', 'revoked', "
+            "'unmatched')",
+            name="status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -92,7 +103,7 @@ class CreditEntry(Base):
     local_date: Mapped[date] = mapped_column(Date)
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
-    """pending | verified | rejected | revoked | unmatched"""
+    """One of :data:`ENTRY_STATUSES`."""
     statement_ids: Mapped[list[str]] = mapped_column(JSON)
     explanation: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -1,0 +1,45 @@
+"""entry statuses checked (perlu revisi added), page-made mappings, the queue's index
+
+An auditor may send a credit entry back for revision (*perlu revisi*, status
+``needs_revision``), so the statuses an entry can have are now written down as a check
+constraint on both databases rather than only in code; identity mappings chosen on the
+unmatched actors' page are recorded with source ``page``. The auditors' queue reads open
+entries oldest first a keyset page at a time: ``(status, occurred_at, id)`` serves it.
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+STATUSES = (
+    "status IN ('pending', 'verified', 'needs_revision', 'rejected', 'revoked', 'unmatched')"
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("credit_entries") as batch_op:
+        batch_op.create_check_constraint("status", STATUSES)
+        batch_op.create_index(
+            "ix_credit_entries_status_occurred_id", ["status", "occurred_at", "id"], unique=False
+        )
+    with op.batch_alter_table("actor_mappings") as batch_op:
+        batch_op.drop_constraint("source", type_="check")
+        batch_op.create_check_constraint("source", "source IN ('csv', 'api', 'page')")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("actor_mappings") as batch_op:
+        batch_op.drop_constraint("source", type_="check")
+        batch_op.create_check_constraint("source", "source IN ('csv', 'api')")
+    with op.batch_alter_table("credit_entries") as batch_op:
+        batch_op.drop_index("ix_credit_entries_status_occurred_id")
+        batch_op.drop_constraint("status", type_="check")
