@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +32,9 @@ from lms_bridge.models.lrs import KEY_LENGTH
 
 ENTRY_STATUSES = ("pending", "verified", "needs_revision", "rejected", "revoked", "unmatched")
 """What an entry can be; ``needs_revision`` is *perlu revisi* (sent back to the learner)."""
+
+OPEN_PREDICATE = "status IN ('pending', 'needs_revision')"
+"""The entries of the auditors' queue (lms_bridge.credit.ledger.OPEN), as SQL."""
 
 JP_SCALE = 2
 JP = Numeric(9, JP_SCALE)
@@ -75,8 +79,24 @@ class CreditEntry(Base):
         Index("ix_credit_entries_nip_year", "nip", "year"),
         Index("ix_credit_entries_nip_local_date", "nip", "local_date"),
         Index("ix_credit_entries_status", "status"),
-        # The auditors' queue: open entries oldest first, a keyset page at a time.
-        Index("ix_credit_entries_status_occurred_id", "status", "occurred_at", "id"),
+        # The auditors' queue reads open entries in one of its sort orders, a keyset page at
+        # a time: a partial index per order holds only them, and a page is one ordered
+        # range scan that stops after the page (an index on status first cannot give two
+        # statuses in time order, and PostgreSQL sorted every open entry instead).
+        Index(
+            "ix_credit_entries_open_occurred",
+            "occurred_at",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
+        Index(
+            "ix_credit_entries_open_jp",
+            "jp_raw",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
         CheckConstraint(
             "status IN ('pending', 'verified', 'needs_revision', 'rejected', 'revoked', "
             "'unmatched')",
