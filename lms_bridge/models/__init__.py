@@ -1,6 +1,8 @@
 """Typed tables, one module per area. Importing this package registers every table."""
 
 from lms_bridge.models.access import Client
+from lms_bridge.models.accounts import SigninAttempt, User
+from lms_bridge.models.audit import AuditEvent
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 from lms_bridge.models.documents import Document
 from lms_bridge.models.lrs import (
@@ -26,6 +28,7 @@ from lms_bridge.models.programs import (
 __all__ = [
     "ActorMapping",
     "AttachmentContent",
+    "AuditEvent",
     "Client",
     "Cohort",
     "CreditEntry",
@@ -39,10 +42,12 @@ __all__ = [
     "Program",
     "ProgramModule",
     "ProgressEvidence",
+    "SigninAttempt",
     "Statement",
     "StatementActivity",
     "StatementAgent",
     "StatementAttachment",
+    "User",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

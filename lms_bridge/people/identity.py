@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from lms_bridge.audit.trail import record_event
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.keys import index_key
@@ -145,11 +146,13 @@ def import_actor_mappings(
     *,
     source: str = "csv",
     first_line: int = FIRST_ROW_LINE,
+    actor: str = "cli",
 ) -> MappingImport:
     """Store a mapping file whole, or raise :class:`MappingImportRejected` and store nothing.
 
     Returns the actor keys whose NIP is new or different, so their statements can be credited
-    to the right person (lms_bridge.credit).
+    to the right person (lms_bridge.credit). Each new or changed mapping is written to the
+    audit trail as ``actor`` did it.
     """
     if source not in MAPPING_SOURCES:
         raise ValueError(f"unknown mapping source {source!r}")
@@ -210,7 +213,7 @@ def import_actor_mappings(
         if problems:
             raise MappingImportRejected(problems)
 
-        created, updated, changed = _store_mappings(session, wanted, source)
+        created, updated, changed = _store_mappings(session, wanted, source, actor=actor)
     return MappingImport(
         created=created,
         updated=updated,
@@ -220,22 +223,26 @@ def import_actor_mappings(
 
 
 def _store_mappings(
-    session: Session, wanted: Mapping[str, str], source: str
+    session: Session, wanted: Mapping[str, str], source: str, *, actor: str
 ) -> tuple[int, int, set[str]]:
-    """Create or repoint the mappings of ``wanted`` (agent key → NIP of a known person).
+    """Create or repoint the mappings of ``wanted`` (agent key → NIP of a known person),
+    each written to the audit trail as ``actor`` did it.
 
     Returns how many were created and updated, and the agent keys whose NIP is new.
     """
     keys_by_index = {index_key(key): key for key in wanted}
     existing: dict[str, ActorMapping] = {}
     for chunk in chunked(list(keys_by_index)):
-        for found in session.scalars(select(ActorMapping).where(ActorMapping.actor_key.in_(chunk))):
+        for found in session.scalars(
+            select(ActorMapping).where(ActorMapping.actor_key.in_(chunk))
+        ):
             existing[found.actor_key] = found
     now = utcnow()
     created = updated = 0
     changed: set[str] = set()
     for stored_key, key in keys_by_index.items():
         mapping = existing.get(stored_key)
+        previous_nip = mapping.nip if mapping is not None else None
         if mapping is None:
             session.add(
                 ActorMapping(
@@ -255,19 +262,29 @@ def _store_mappings(
         else:
             continue
         changed.add(key)
+        record_event(
+            session,
+            actor=actor,
+            action="identity.map",
+            subject_type="actor",
+            subject_id=key,
+            before={"nip": previous_nip} if previous_nip else None,
+            after={"nip": wanted[key], "source": source},
+        )
     session.flush()
     return created, updated, changed
 
 
-def map_actor(session: Session, actor_key: str, nip: str, *, source: str) -> bool:
+def map_actor(session: Session, actor_key: str, nip: str, *, source: str, actor: str) -> bool:
     """Map one LMS identity (an agent key) to the NIP of a person in the directory.
 
-    In the caller's transaction, so the credit can move in the same one. Returns whether
-    the mapping is new or points somewhere new (the actor's credit must be rematched).
+    In the caller's transaction, so the credit can move in the same one; audited as
+    ``actor`` did it. Returns whether the mapping is new or points somewhere new (the
+    actor's credit must then be rematched).
     """
     if source not in MAPPING_SOURCES:
         raise ValueError(f"unknown mapping source {source!r}")
-    _, _, changed = _store_mappings(session, {actor_key: nip}, source)
+    _, _, changed = _store_mappings(session, {actor_key: nip}, source, actor=actor)
     return bool(changed)
 
 
