@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from lms_bridge.audit.trail import record_event
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.ledger import settle_days
+from lms_bridge.credit.queue import DECISION_SUBJECT
 from lms_bridge.credit.reports import EntryLine, entry_line
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import CreditEntry, Person
@@ -36,8 +37,6 @@ UNDECIDABLE = ("revoked", "unmatched")
 REASON_LENGTH = 2000
 BULK_LIMIT = 500
 """At most this many entries in one bulk verification (one page of the queue at most)."""
-AUDIT_SUBJECT = "credit_entry"
-"""The audit trail's subject type of a credit entry."""
 
 
 class DecisionRefused(ValueError):
@@ -177,7 +176,7 @@ def _decide(
                 session,
                 actor=decision.decided_by,
                 action=f"credit.{decision.action}",
-                subject_type=AUDIT_SUBJECT,
+                subject_type=DECISION_SUBJECT,
                 subject_id=str(entry.id),
                 before=before[entry.id],
                 after=_decision_state(entry),

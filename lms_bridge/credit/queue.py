@@ -14,7 +14,7 @@ whatever its id, so pages can answer 404 without learning that it exists.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from lms_bridge.audit.trail import history
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.evidence import (
     AttachmentFile,
@@ -40,6 +41,8 @@ EntryRows = Select[CreditEntry, str, str, str]
 """Entries with their person's name, agency and unit."""
 EntryRow = tuple[CreditEntry, str | None, str | None, str | None]
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+DECISION_SUBJECT = "credit_entry"
+"""The audit trail's subject type of an entry (lms_bridge.credit.decisions writes it)."""
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SORTS = {
@@ -111,11 +114,25 @@ class QueueChoices:
 
 
 @dataclass(frozen=True)
+class HistoryLine:
+    """One audit record about an entry: who did what, when, what changed and why."""
+
+    recorded_at: datetime
+    actor: str
+    action: str
+    status_before: str | None
+    status_after: str | None
+    jp_before: str | None
+    jp_after: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class EntryPage:
-    """An entry's own page: the entry, whose it is, its evidence (history comes from audit)."""
+    """An entry's own page: the entry, whose it is, its evidence and its audit history."""
 
     item: QueueItem
-    person_known: bool = field(default=True)
+    history: tuple[HistoryLine, ...]
 
 
 def _scoped(query: SelectT, agencies: Collection[str] | None) -> SelectT:
@@ -304,7 +321,30 @@ def entry_page(
         return None
     row: EntryRow = (found[0], found[1], found[2], found[3])
     [item] = _items(session, [row], policy, language)
-    return EntryPage(item=item, person_known=row[1] is not None)
+    return EntryPage(item=item, history=tuple(_history_lines(session, entry_id)))
+
+
+def _history_lines(session: Session, entry_id: int) -> list[HistoryLine]:
+    lines = []
+    for event in history(session, DECISION_SUBJECT, str(entry_id)):
+        before, after = event.before or {}, event.after or {}
+        lines.append(
+            HistoryLine(
+                recorded_at=event.recorded_at,
+                actor=event.actor,
+                action=event.action,
+                status_before=_text(before.get("status")),
+                status_after=_text(after.get("status")),
+                jp_before=_text(before.get("jp")),
+                jp_after=_text(after.get("jp")),
+                reason=event.reason,
+            )
+        )
+    return lines
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def evidence_attachment(

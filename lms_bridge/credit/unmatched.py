@@ -37,11 +37,16 @@ SEARCH_LIMIT = 20
 
 
 class MappingRefused(LookupError):
-    """The mapping cannot be made; ``message`` is safe to show (Bahasa Indonesia first)."""
+    """The mapping cannot be made; ``message`` is safe to show (Bahasa Indonesia first).
 
-    def __init__(self, message: str) -> None:
+    ``problem``: ``nothing_parked`` (mapped meanwhile, or never seen), ``person_not_found``
+    (not in the directory of the reader's agencies) or ``not_mappable`` (an anonymous group).
+    """
+
+    def __init__(self, message: str, problem: str) -> None:
         super().__init__(message)
         self.message = message
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -207,20 +212,24 @@ def _map(
     if first_pk is None:
         raise MappingRefused(
             "aktor ini tidak punya kredit yang menunggu pemetaan "
-            "(this actor has no credit waiting for a mapping)"
+            "(this actor has no credit waiting for a mapping)",
+            "nothing_parked",
         )
     person = session.get(Person, normalise_nip(nip))
     if person is None or (agencies is not None and person.agency not in agencies):
         raise MappingRefused(
             f"NIP {nip} tidak ada di direktori instansi Anda "
-            "(this NIP is not in your agencies' directory)"
+            "(this NIP is not in your agencies' directory)",
+            "person_not_found",
         )
     payload = json.loads(
         session.scalars(select(Statement.payload).where(Statement.pk == first_pk)).one()
     )
     identity = agent_key(payload["actor"])
     if identity is None:
-        raise MappingRefused("aktor ini tidak dapat dipetakan (this actor cannot be mapped)")
+        raise MappingRefused(
+            "aktor ini tidak dapat dipetakan (this actor cannot be mapped)", "not_mappable"
+        )
     entries, jp = session.execute(
         select(func.count(), func.sum(CreditEntry.jp_raw)).where(
             CreditEntry.status == "unmatched", CreditEntry.subject_key == actor_key
