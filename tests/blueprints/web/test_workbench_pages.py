@@ -101,6 +101,11 @@ def test_the_queue_shows_ones_agencies_entries_with_evidence_escaped(
     assert "09.00 WIB" in html  # 02:00 UTC in the policy's zone
     assert "Pernyataan mentah" in html
     assert auditor.get("/queue", query_string={"agency": BALI}).status_code == 404
+    auditor.post_form("/language", {"lang": "en"})
+    english = auditor.get("/queue").get_data(as_text=True)
+    assert "Raw statement" in english
+    assert "completed" in english
+    assert "Pernyataan mentah" not in english
 
 
 def test_another_agencys_entry_and_its_decisions_are_404(lms: Lms, auditor: PageClient) -> None:
