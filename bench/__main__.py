@@ -124,6 +124,11 @@ def parser() -> argparse.ArgumentParser:
         "first, a client created), and stop it afterwards; 'sqlite' = a throwaway SQLite file",
     )
     server.add_argument(
+        "--port",
+        type=_positive,
+        help="with --spawn: the loopback port gunicorn listens on (default: a free one)",
+    )
+    server.add_argument(
         "--server-dir",
         type=Path,
         default=REPO_ROOT,
@@ -318,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.spawn:
                 server_env = dict(item.split("=", 1) for item in args.server_env)
                 spawned = stack.enter_context(
-                    spawn(args.spawn, args.server_dir.resolve(), log, server_env)
+                    spawn(args.spawn, args.server_dir.resolve(), log, server_env, args.port)
                 )
                 settings = replace(
                     settings, url=spawned.url, key=spawned.key, secret=spawned.secret

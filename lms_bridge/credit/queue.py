@@ -43,7 +43,8 @@ EntryRow = tuple[CreditEntry, str | None, str | None, str | None]
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 DECISION_SUBJECT = "credit_entry"
 """The audit trail's subject type of an entry (lms_bridge.credit.decisions writes it)."""
-PAGE_SIZE = 50
+PAGE_SIZE = 25
+"""Entries per page: each carries its evidence, so a page is long and costly at 50."""
 MAX_PAGE_SIZE = 200
 SORTS = {
     "oldest": (CreditEntry.occurred_at, False),
