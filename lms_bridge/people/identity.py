@@ -233,9 +233,7 @@ def _store_mappings(
     keys_by_index = {index_key(key): key for key in wanted}
     existing: dict[str, ActorMapping] = {}
     for chunk in chunked(list(keys_by_index)):
-        for found in session.scalars(
-            select(ActorMapping).where(ActorMapping.actor_key.in_(chunk))
-        ):
+        for found in session.scalars(select(ActorMapping).where(ActorMapping.actor_key.in_(chunk))):
             existing[found.actor_key] = found
     now = utcnow()
     created = updated = 0

@@ -23,9 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OPEN = "status IN ('pending', 'needs_revision')"
-STATUSES = (
-    "status IN ('pending', 'verified', 'needs_revision', 'rejected', 'revoked', 'unmatched')"
-)
+STATUSES = "status IN ('pending', 'verified', 'needs_revision', 'rejected', 'revoked', 'unmatched')"
 
 
 def upgrade() -> None:
