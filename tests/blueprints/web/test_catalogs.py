@@ -48,9 +48,7 @@ def translated(value: object) -> bool:
 def test_every_page_string_has_an_indonesian_translation() -> None:
     indonesian = catalog("id")
     untranslated = sorted(
-        message
-        for message in source_messages()
-        if not translated(indonesian.get(message))
+        message for message in source_messages() if not translated(indonesian.get(message))
     )
     assert untranslated == [], "run `make messages` and translate these in id/messages.po"
 

@@ -12,13 +12,15 @@ from flask import Blueprint, Flask
 from openpyxl import load_workbook
 from werkzeug.exceptions import NotFound
 
-from blueprints.web import PAGE_HEADERS, i18n
+from blueprints.web import i18n
 from blueprints.web.access import role_required
 from blueprints.web.downloads import safe_filename, send_table
+from blueprints.web.headers import PAGE_HEADERS
 from blueprints.web.i18n import decimal_number, local_date, local_datetime
+from lms_bridge.accounts import create_user
 from lms_bridge.app import create_app
 from lms_bridge.exports import Table
-from tests.blueprints.web.conftest import LAMPUNG, PageClient
+from tests.blueprints.web.conftest import LAMPUNG, PASSWORD, PageClient
 from tests.conftest import empty_all_tables, make_settings
 
 MOMENT = datetime(2026, 12, 3, 23, 5, tzinfo=UTC)
@@ -111,3 +113,66 @@ def test_pages_carry_security_headers_and_machine_paths_do_not(
     machine = viewer_lampung.get("/xapi/about")
     assert "Content-Security-Policy" not in machine.headers
     assert "Set-Cookie" not in machine.headers
+
+
+def test_behind_a_trusted_proxy_each_persons_address_is_counted(database_url: str) -> None:
+    """With PROXY_HOPS=1, failures from one forwarded address do not lock out another."""
+    application = create_app(make_settings(database_url, proxy_hops=1))
+    pages = PageClient(application)
+    with application.app_context():
+        empty_all_tables()
+    pages.make_person("a@x.id", "viewer", LAMPUNG)
+    for number in range(30):
+        pages.client.post(
+            "/login",
+            data={"email": f"g{number}@x.id", "password": "x", "csrf_token": pages.token()},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+    signed_in = pages.client.post(
+        "/login",
+        data={"email": "a@x.id", "password": PASSWORD, "csrf_token": pages.token()},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert signed_in.status_code == 302
+    pages.post_form("/logout", {})
+    from_guesser = pages.client.post(
+        "/login",
+        data={"email": "a@x.id", "password": PASSWORD, "csrf_token": pages.token()},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert from_guesser.status_code == 429
+
+
+def test_an_unexpected_error_on_a_page_is_a_500_page_that_reveals_nothing(
+    database_url: str,
+) -> None:
+    application = create_app(make_settings(database_url))
+    broken = Blueprint("broken", __name__)
+
+    @broken.route("/broken")
+    def fails() -> str:
+        raise RuntimeError("password=hunter2 at db.internal")
+
+    application.register_blueprint(broken)
+    response = application.test_client().get("/broken")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Terjadi kesalahan di sisi kami" in page
+    assert "hunter2" not in page
+
+
+def test_what_people_typed_is_shown_as_text(pages: PageClient) -> None:
+    with pages.app.app_context():
+        create_user(
+            "x@x.id",
+            "<script>alert(1)</script>",
+            "viewer",
+            ["<img src=x onerror=alert(2)>"],
+            password=PASSWORD,
+            actor="test",
+        )
+    pages.sign_in("x@x.id")
+    page = pages.get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
