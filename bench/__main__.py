@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.client import Endpoint, send_once
+from bench.queue import OPT_IN
 from bench.report import ScenarioResult, failures_text, table, write_json
 from bench.scenarios import REGISTRY, Context, Settings
 from bench.server import REPO_ROOT, Spawned, SpawnError, redact, spawn
@@ -124,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
         "first, a client created), and stop it afterwards; 'sqlite' = a throwaway SQLite file",
     )
     server.add_argument(
+        "--port",
+        type=_positive,
+        help="with --spawn: the loopback port gunicorn listens on (default: a free one)",
+    )
+    server.add_argument(
         "--server-dir",
         type=Path,
         default=REPO_ROOT,
@@ -165,7 +171,7 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--seed", type=int, default=1, help="random seed of the data (%(default)s)")
     load.add_argument(
         "--scenarios",
-        default=",".join(REGISTRY),
+        default=",".join(name for name in REGISTRY if name not in OPT_IN),
         help="comma-separated scenarios to run, in this order (default %(default)s)",
     )
     out = p.add_argument_group("output")
@@ -318,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.spawn:
                 server_env = dict(item.split("=", 1) for item in args.server_env)
                 spawned = stack.enter_context(
-                    spawn(args.spawn, args.server_dir.resolve(), log, server_env)
+                    spawn(args.spawn, args.server_dir.resolve(), log, server_env, args.port)
                 )
                 settings = replace(
                     settings, url=spawned.url, key=spawned.key, secret=spawned.secret

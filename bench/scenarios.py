@@ -354,3 +354,4 @@ def recompute(ctx: Context) -> ScenarioResult:
 
 
 from bench import cohort as _cohort  # noqa: E402, F401  (registers cohort-progress, after the queries)
+from bench import queue as _queue  # noqa: E402, F401  (registers queue-first, queue-filtered)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -151,24 +152,29 @@ def spawn(
     server_dir: Path,
     log: Callable[[str], None],
     server_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Spawned]:
     """Yield a running server on ``database_url``; ``sqlite`` alone means a throwaway file.
 
     ``server_env`` adds settings (e.g. ``LMS_BRIDGE_CREDIT_ENABLED=false``) to the server's
-    environment and to the CLI commands run for it.
+    environment and to the CLI commands run for it. ``port``: where to listen (default: a
+    free one), for a shared machine where each user keeps to a range of ports.
     """
     with tempfile.TemporaryDirectory(prefix="lms-bridge-bench-") as scratch:
         if database_url == "sqlite":
             database_url = f"sqlite:///{scratch}/bench.db"
         elif database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        port = free_port()
+        port = port or free_port()
         env = {
             **os.environ,
             **(server_env or {}),
             "LMS_BRIDGE_DATABASE_URL": database_url,
             "PORT": str(port),
         }
+        # Every worker must sign page sessions with the same key, or a cookie one worker
+        # set is refused by the next (a page scenario signs in once and reuses the cookie).
+        env.setdefault("LMS_BRIDGE_SECRET_KEY", secrets.token_hex(32))
         log(f"spawn: migrating {redact(database_url)}")
         _run_cli(["db", "upgrade"], server_dir, env)
         name = f"bench-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"

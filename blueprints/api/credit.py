@@ -7,7 +7,10 @@ from typing import Any
 from blueprints.api import ApiBlueprint, current_client
 from blueprints.api.schemas import (
     AgencySummarySchema,
+    BulkDecisionSchema,
+    BulkVerifyBody,
     CorrectBody,
+    EntryEvidenceSchema,
     EntrySchema,
     PendingPageSchema,
     PendingQuery,
@@ -17,7 +20,15 @@ from blueprints.api.schemas import (
     YearQuery,
 )
 from lms_bridge.access.api_scopes import CREDIT_AUDIT, CREDIT_READ
-from lms_bridge.credit.decisions import correct_credit, reject_credit, verify_credit
+from lms_bridge.credit.decisions import (
+    EntryNotFound,
+    correct_credit,
+    reject_credit,
+    send_back_credit,
+    verify_credit,
+    verify_credits,
+)
+from lms_bridge.credit.queue import EntryEvidence, entry_evidence
 from lms_bridge.credit.reports import (
     AgencySummary,
     EntryLine,
@@ -125,3 +136,51 @@ def correct(body: dict[str, Any], entry_id: int) -> EntryLine:
     return correct_credit(
         entry_id, jp=body["jp"], decided_by=current_client().name, reason=body["reason"]
     )
+
+
+@bp.route(
+    "/credit/entries/<int:entry_id>/revise",
+    methods=["POST"],
+    scopes=(CREDIT_AUDIT,),
+    summary="Kembalikan untuk revisi (send an entry back for revision, perlu revisi)",
+)
+@bp.arguments(RejectBody)
+@bp.response(200, EntrySchema)
+@bp.alt_response(404, description="Entri tidak ada (no such entry)")
+@bp.alt_response(409, description="Entri dicabut atau belum cocok (revoked or unmatched)")
+def revise(body: dict[str, Any], entry_id: int) -> EntryLine:
+    """The entry waits for the learner (status ``needs_revision``) and does not count; more
+    evidence for the same activity puts it back in the queue as pending."""
+    return send_back_credit(entry_id, decided_by=current_client().name, reason=body["reason"])
+
+
+@bp.route(
+    "/credit/entries/verify",
+    methods=["POST"],
+    scopes=(CREDIT_AUDIT,),
+    summary="Verifikasi sekaligus (verify a selection of entries: all or none)",
+)
+@bp.arguments(BulkVerifyBody)
+@bp.response(200, BulkDecisionSchema)
+@bp.alt_response(404, description="Salah satu entri tidak ada (an entry does not exist)")
+@bp.alt_response(409, description="Salah satu entri dicabut atau belum cocok (one is undecidable)")
+def verify_selection(body: dict[str, Any]) -> dict[str, list[EntryLine]]:
+    """Every entry is verified in one transaction, each audited; one refusal refuses all."""
+    return {"entries": verify_credits(body["ids"], decided_by=current_client().name)}
+
+
+@bp.route(
+    "/credit/entries/<int:entry_id>/evidence",
+    methods=["GET"],
+    scopes=(CREDIT_AUDIT,),
+    summary="Bukti entri: pernyataan xAPI (an entry's evidence statements, for auditors)",
+)
+@bp.response(200, EntryEvidenceSchema)
+@bp.alt_response(404, description="Entri tidak ada (no such entry)")
+def evidence(entry_id: int) -> EntryEvidence:
+    """The entry and the statements the queue's ``statement_ids`` name, as stored: an auditor's
+    key reads the evidence it decides on without an LRS read scope."""
+    found = entry_evidence(entry_id)
+    if found is None:
+        raise EntryNotFound(f"entri kredit {entry_id} tidak ada (no credit entry {entry_id})")
+    return found

@@ -11,9 +11,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from lms_bridge.credit.decisions import REASON_LENGTH
+from lms_bridge.credit.decisions import BULK_LIMIT, REASON_LENGTH
 from lms_bridge.db import BIGINT_MAX
-from lms_bridge.models.credit import JP_MAX
+from lms_bridge.models.credit import ENTRY_STATUSES, JP_MAX
 
 YEAR = validate.Range(min=1970, max=2999)
 PAGE = validate.Range(min=1, max=1000)
@@ -94,6 +94,15 @@ class RejectBody(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_LENGTH))
 
 
+class BulkVerifyBody(Schema):
+    ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        required=True,
+        validate=validate.Length(min=1, max=BULK_LIMIT),
+        metadata={"description": "Entries to verify together: all of them or none"},
+    )
+
+
 class CorrectBody(Schema):
     jp = fields.Decimal(
         required=True,
@@ -135,15 +144,25 @@ class EntrySchema(Schema):
     jp = _jp("JP that count: after caps and corrections; 0 unless pending or verified")
     jp_raw = _jp("JP the rule gave, before caps and corrections")
     jp_corrected = _jp("An auditor's correction, if any", allow_none=True)
-    status = fields.String(
-        metadata={"enum": ["pending", "verified", "rejected", "revoked", "unmatched"]}
-    )
+    status = fields.String(metadata={"enum": list(ENTRY_STATUSES)})
     date = fields.Date(metadata={"description": "Day of the activity in the policy's zone"})
     statement_ids = fields.List(fields.String(), metadata={"description": "The evidence"})
     explanation = fields.String()
     decided_by = fields.String(allow_none=True)
     decision_reason = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
+
+
+class EntryEvidenceSchema(Schema):
+    entry = fields.Nested(EntrySchema)
+    statements = fields.List(
+        fields.Dict(),
+        metadata={"description": "The evidence statements as stored (format=exact)"},
+    )
+
+
+class BulkDecisionSchema(Schema):
+    entries = fields.List(fields.Nested(EntrySchema))
 
 
 class PendingEntrySchema(EntrySchema):

@@ -15,11 +15,14 @@ from wtforms import ValidationError
 
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
+from blueprints.web.entries import bp as entry_pages
 from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
 from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
+from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
+from blueprints.web.unmatched import bp as unmatched_pages
 from lms_bridge.accounts import load_session_account
 from lms_bridge.settings import Settings
 
@@ -34,6 +37,9 @@ bp = Blueprint(
 PAGES: list[Blueprint] = [
     account_pages,
     home_pages,
+    queue_pages,
+    entry_pages,
+    unmatched_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

@@ -39,6 +39,10 @@ def role_label(role: str) -> str:
 
 NAVIGATION: list[NavItem] = [
     NavItem("web.home.index", lazy_gettext("Home")),
+    NavItem(
+        "web.queue.index", lazy_gettext("Verification queue"), frozenset({"auditor", "viewer"})
+    ),
+    NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

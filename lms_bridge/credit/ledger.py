@@ -43,6 +43,10 @@ GroupKey = tuple[str, str, str]
 
 COUNTING = ("pending", "verified")
 """Statuses whose JP count toward totals and caps."""
+DECIDED = ("verified", "rejected", "needs_revision")
+"""Statuses an auditor's decision sets, which a rebuild keeps (see :func:`_follow`)."""
+OPEN = ("pending", "needs_revision")
+"""Statuses of the auditors' queue: not settled yet."""
 GROUP_CHUNK = 500
 
 
@@ -478,8 +482,15 @@ of it, and its day, settled when the entry last changed, is not read again."""
 
 def _follow(entry: StoredEntry, wanted: DerivedEntry, nip: str | None, now: datetime) -> None:
     """Bring a stored entry in line with what its evidence derives; an auditor's decision
-    on it stands while the entry still belongs to a person."""
-    decided = entry.decided_by is not None and entry.status in ("verified", "rejected")
+    on it stands while the entry still belongs to a person.
+
+    An entry sent back for revision waits for the learner: once a statement it did not
+    have arrives, it is back in the queue as pending (the decision's fields stay, to show
+    what was asked).
+    """
+    decided = entry.decided_by is not None and entry.status in DECIDED
+    if entry.status == "needs_revision" and set(wanted.statement_ids) - set(entry.statement_ids):
+        decided = False
     entry.nip = nip
     entry.actor_key = wanted.actor_key
     entry.activity_id = wanted.activity_id

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -22,11 +23,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
+
+ENTRY_STATUSES = ("pending", "verified", "needs_revision", "rejected", "revoked", "unmatched")
+"""What an entry can be; ``needs_revision`` is *perlu revisi* (sent back to the learner)."""
+
+OPEN_PREDICATE = "status IN ('pending', 'needs_revision')"
+"""The entries of the auditors' queue (lms_bridge.credit.ledger.OPEN), as SQL."""
 
 JP_SCALE = 2
 JP = Numeric(9, JP_SCALE)
@@ -73,6 +81,29 @@ class CreditEntry(Base):
         Index("ix_credit_entries_nip_year", "nip", "year"),
         Index("ix_credit_entries_nip_local_date", "nip", "local_date"),
         Index("ix_credit_entries_status", "status"),
+        # The auditors' queue reads open entries in one of its sort orders, a keyset page at
+        # a time: a partial index per order holds only them, and a page is one ordered
+        # range scan that stops after the page (an index on status first cannot give two
+        # statuses in time order, and PostgreSQL sorted every open entry instead).
+        Index(
+            "ix_credit_entries_open_occurred",
+            "occurred_at",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
+        Index(
+            "ix_credit_entries_open_jp",
+            "jp_raw",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'verified', 'needs_revision', 'rejected', 'revoked', "
+            "'unmatched')",
+            name="status",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -94,7 +125,7 @@ class CreditEntry(Base):
     local_date: Mapped[date] = mapped_column(Date)
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
-    """pending | verified | rejected | revoked | unmatched"""
+    """One of :data:`ENTRY_STATUSES`."""
     statement_ids: Mapped[list[str]] = mapped_column(JSON)
     explanation: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(200), default=None)

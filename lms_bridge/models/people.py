@@ -17,7 +17,7 @@ from lms_bridge.db import Base, BigId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
 EMPLOYMENT_KINDS = ("PNS", "CPNS", "PPPK")
-MAPPING_SOURCES = ("csv", "api")
+MAPPING_SOURCES = ("csv", "api", "page")
 
 
 class Person(Base):
@@ -60,13 +60,14 @@ class ActorMapping(Base):
     """
 
     __tablename__ = "actor_mappings"
-    __table_args__ = (CheckConstraint("source IN ('csv', 'api')", name="source"),)
+    __table_args__ = (CheckConstraint("source IN ('csv', 'api', 'page')", name="source"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     actor_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10), unique=True)
     nip: Mapped[str] = mapped_column(String(18), ForeignKey("people.nip"), index=True)
     source: Mapped[str] = mapped_column(String(10))
-    """How the mapping arrived: ``csv`` (an imported file) or ``api``."""
+    """How the mapping arrived: ``csv`` (an imported file), ``api``, or ``page`` (an auditor
+    chose the NIP on the unmatched actors' page)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     """When the mapping last pointed somewhere new: credit moves with it."""

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import db, unit_of_work, utcnow
@@ -217,54 +218,77 @@ def import_actor_mappings(
         if problems:
             raise MappingImportRejected(problems)
 
-        keys_by_index = {index_key(key): key for key in wanted}
-        existing: dict[str, ActorMapping] = {}
-        for chunk in chunked(list(keys_by_index)):
-            for found in session.scalars(
-                select(ActorMapping).where(ActorMapping.actor_key.in_(chunk))
-            ):
-                existing[found.actor_key] = found
-        now = utcnow()
-        created = updated = 0
-        changed: set[str] = set()
-        for stored_key, key in keys_by_index.items():
-            mapping = existing.get(stored_key)
-            previous_nip = mapping.nip if mapping is not None else None
-            if mapping is None:
-                session.add(
-                    ActorMapping(
-                        actor_key=stored_key,
-                        nip=wanted[key],
-                        source=source,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                created += 1
-            elif mapping.nip != wanted[key]:
-                mapping.nip = wanted[key]
-                mapping.source = source
-                mapping.updated_at = now
-                updated += 1
-            else:
-                continue
-            changed.add(key)
-            record_event(
-                session,
-                actor=actor,
-                action="identity.map",
-                subject_type="actor",
-                subject_id=key,
-                before={"nip": previous_nip} if previous_nip else None,
-                after={"nip": wanted[key], "source": source},
-            )
-        session.flush()
+        created, updated, changed = _store_mappings(session, wanted, source, actor=actor)
     return MappingImport(
         created=created,
         updated=updated,
         unchanged=len(wanted) - created - updated,
         actor_keys=frozenset(changed),
     )
+
+
+def _store_mappings(
+    session: Session, wanted: Mapping[str, str], source: str, *, actor: str
+) -> tuple[int, int, set[str]]:
+    """Create or repoint the mappings of ``wanted`` (agent key → NIP of a known person),
+    each written to the audit trail as ``actor`` did it.
+
+    Returns how many were created and updated, and the agent keys whose NIP is new.
+    """
+    keys_by_index = {index_key(key): key for key in wanted}
+    existing: dict[str, ActorMapping] = {}
+    for chunk in chunked(list(keys_by_index)):
+        for found in session.scalars(select(ActorMapping).where(ActorMapping.actor_key.in_(chunk))):
+            existing[found.actor_key] = found
+    now = utcnow()
+    created = updated = 0
+    changed: set[str] = set()
+    for stored_key, key in keys_by_index.items():
+        mapping = existing.get(stored_key)
+        previous_nip = mapping.nip if mapping is not None else None
+        if mapping is None:
+            session.add(
+                ActorMapping(
+                    actor_key=stored_key,
+                    nip=wanted[key],
+                    source=source,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            created += 1
+        elif mapping.nip != wanted[key]:
+            mapping.nip = wanted[key]
+            mapping.source = source
+            mapping.updated_at = now
+            updated += 1
+        else:
+            continue
+        changed.add(key)
+        record_event(
+            session,
+            actor=actor,
+            action="identity.map",
+            subject_type="actor",
+            subject_id=key,
+            before={"nip": previous_nip} if previous_nip else None,
+            after={"nip": wanted[key], "source": source},
+        )
+    session.flush()
+    return created, updated, changed
+
+
+def map_actor(session: Session, actor_key: str, nip: str, *, source: str, actor: str) -> bool:
+    """Map one LMS identity (an agent key) to the NIP of a person in the directory.
+
+    In the caller's transaction, so the credit can move in the same one; audited as
+    ``actor`` did it. Returns whether the mapping is new or points somewhere new (the
+    actor's credit must then be rematched).
+    """
+    if source not in MAPPING_SOURCES:
+        raise ValueError(f"unknown mapping source {source!r}")
+    _, _, changed = _store_mappings(session, {actor_key: nip}, source, actor=actor)
+    return bool(changed)
 
 
 MAPPED_ACTORS = DriverQuery(

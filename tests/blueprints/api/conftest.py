@@ -96,13 +96,19 @@ def post(xapi: XAPIClient, *statements: dict[str, Any]) -> None:
 
 
 def person_row(
-    nip: str, name: str, *, agency: str = AGENCY, employment: str = "PNS", email: str = ""
+    nip: str,
+    name: str,
+    *,
+    agency: str = AGENCY,
+    employment: str = "PNS",
+    email: str = "",
+    unit: str = "Badan Pengembangan SDM",
 ) -> dict[str, str]:
     return {
         "nip": nip,
         "name": name,
         "agency": agency,
-        "unit": "Badan Pengembangan SDM",
+        "unit": unit,
         "position": "",
         "email": email,
         "employment": employment,

@@ -184,3 +184,55 @@ def test_a_reader_may_not_decide(xapi: XAPIClient, reader: ApiClient) -> None:
     [entry] = queue(reader)["entries"]
     response = reader.post(f"/credit/entries/{entry['id']}/verify", json={})
     assert response.status_code == 403
+
+
+def test_an_auditor_reads_the_evidence_statements_the_queue_points_to(
+    xapi: XAPIClient, auditor: ApiClient, reader: ApiClient
+) -> None:
+    statement = completion(minutes=90)
+    post(xapi, statement)
+    [entry] = queue(auditor)["entries"]
+    # The LRS itself stays closed to the auditor's key: it has no xAPI read scope.
+    assert (
+        auditor.client.get(
+            "/xapi/statements",
+            query_string={"statementId": statement["id"]},
+            headers={"Authorization": auditor.auth, "X-Experience-API-Version": "1.0.3"},
+        ).status_code
+        == 403
+    )
+    response = auditor.get(f"/credit/entries/{entry['id']}/evidence")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["entry"]["id"] == entry["id"]
+    assert [s["id"] for s in body["statements"]] == entry["statement_ids"]
+    assert body["statements"][0]["result"]["duration"] == "PT90M"
+    assert reader.get(f"/credit/entries/{entry['id']}/evidence").status_code == 403
+    missing = auditor.get("/credit/entries/987654/evidence")
+    assert (missing.status_code, missing.get_json()["error"]) == (404, "EntryNotFound")
+
+
+def test_send_back_for_revision_needs_a_reason(xapi: XAPIClient, auditor: ApiClient) -> None:
+    post(xapi, completion(minutes=90))
+    [entry] = queue(auditor)["entries"]
+    refused = auditor.post(f"/credit/entries/{entry['id']}/revise", json={"reason": "  "})
+    assert refused.status_code == 400
+    response = auditor.post(
+        f"/credit/entries/{entry['id']}/revise", json={"reason": "Lampirkan sertifikat"}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["status"], response.get_json()["jp"]) == ("needs_revision", 0)
+    assert queue(auditor)["entries"] == []
+
+
+def test_bulk_verify_is_all_or_nothing(xapi: XAPIClient, auditor: ApiClient) -> None:
+    post(xapi, *(completion(module=m, minutes=90) for m in (1, 2, 3)))
+    ids = [e["id"] for e in queue(auditor)["entries"]]
+    refused = auditor.post("/credit/entries/verify", json={"ids": [*ids, 987654]})
+    assert refused.status_code == 404
+    assert len(queue(auditor)["entries"]) == 3
+    assert auditor.post("/credit/entries/verify", json={"ids": []}).status_code == 400
+    response = auditor.post("/credit/entries/verify", json={"ids": ids[:2]})
+    assert response.status_code == 200, response.get_json()
+    assert [e["status"] for e in response.get_json()["entries"]] == ["verified"] * 2
+    assert [e["id"] for e in queue(auditor)["entries"]] == ids[2:]
