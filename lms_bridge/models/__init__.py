@@ -3,6 +3,7 @@
 from lms_bridge.models.access import Client
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 from lms_bridge.models.documents import Document
+from lms_bridge.models.exports import SiasnExport, SiasnExportRow
 from lms_bridge.models.lrs import (
     AttachmentContent,
     Statement,
@@ -39,6 +40,8 @@ __all__ = [
     "Program",
     "ProgramModule",
     "ProgressEvidence",
+    "SiasnExport",
+    "SiasnExportRow",
     "Statement",
     "StatementActivity",
     "StatementAgent",
