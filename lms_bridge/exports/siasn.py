@@ -314,3 +314,17 @@ def record_kursus_export(
         rounding=export.rounding,
         recorded=record,
     )
+
+
+def dry_run(policy: Policy, *, agency: str, year: int) -> KursusExport:
+    """The dry run in its own read-only unit of work (what views call)."""
+    with unit_of_work(writes=False) as session:
+        return kursus_export(session, policy, agency=agency, year=year)
+
+
+def export_history(*, agency: str, year: int) -> list[ExportRecord]:
+    """The recorded exports of an agency's year, newest first (AgencyUnknown if no such agency)."""
+    with unit_of_work(writes=False) as session:
+        if session.scalar(select(Person.nip).where(Person.agency == agency).limit(1)) is None:
+            raise AgencyUnknown(agency)
+        return recorded_exports(session, agency=agency, year=year)
