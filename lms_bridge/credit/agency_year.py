@@ -68,6 +68,8 @@ class AgencyYear:
     units: tuple[UnitYear, ...]
     pppk_over_ceiling: tuple[PersonYear, ...]
     pppk_ceiling_jp: Decimal | None
+    people: tuple[PersonYear, ...]
+    """Everyone of the agency, by unit and name (the downloads' full list)."""
 
     @property
     def below_target(self) -> int:
@@ -152,6 +154,7 @@ def agency_year(session: Session, policy: Policy, *, agency: str, year: int) -> 
         units=tuple(units),
         pppk_over_ceiling=over,
         pppk_ceiling_jp=ceiling,
+        people=tuple(people),
     )
 
 
