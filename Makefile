@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+TRANSLATIONS := blueprints/web/translations
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean messages screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +16,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOGS)
+
+# The pages' catalogs: a .mo is compiled from its .po whenever the .po changes.
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+## make messages: extract the pages' strings and merge them into every catalog (then translate)
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --omit-header --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+# Browser tests drive Debian's chromium (never a downloaded browser).
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 ## make run: migrate the embedded SQLite database, create the demo client, serve on 127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(STAMP) $(CATALOGS)
 	$(BIN)/lms-bridge db upgrade
 	$(BIN)/lms-bridge clients demo --url http://127.0.0.1:$(PORT)/xapi
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## make test: lint, types, import contracts, then the whole suite on SQLite and PostgreSQL
-test: $(STAMP)
+test: $(STAMP) $(CATALOGS) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -36,6 +52,10 @@ lint: $(STAMP)
 ## make bench: start a server on a fresh database and measure it (DATABASE_URL selects PostgreSQL)
 bench: $(STAMP)
 	$(BIN)/python -m bench --spawn "$(or $(DATABASE_URL),sqlite:///$(CURDIR)/instance/bench.db)" $(BENCH_ARGS)
+
+## make screenshots: run the browser tests and keep their screenshots in docs/screenshots/
+screenshots: $(STAMP) $(CATALOGS) $(CHROMIUM)
+	LMS_BRIDGE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -q
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

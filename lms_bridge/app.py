@@ -10,12 +10,14 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, Request, Response, jsonify
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from blueprints.api import init_api
+from blueprints.web import init_web
+from blueprints.web.errors import error_page
+from blueprints.web.sessions import is_machine_path
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
@@ -39,17 +41,6 @@ CORS_EXPOSED_HEADERS = [
     "X-Experience-API-Consistent-Through",
     "WWW-Authenticate",
 ]
-
-
-class NoCookieSessions(SecureCookieSessionInterface):
-    """Every caller today is a machine (LMS clients, API scripts) that authenticates each
-    request; none keeps a cookie session. Flask would still open one per request (a signer
-    built, a cookie looked for), so requests get Flask's null session, which refuses writes
-    loudly. The people-facing pages, when they come, bring real sessions with them.
-    """
-
-    def open_session(self, app: Flask, request: Request) -> None:
-        return None
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -77,7 +68,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.session_interface = NoCookieSessions()
     app.extensions["lms_bridge.settings"] = settings
 
     install_policy(app, settings.policy_file)
@@ -99,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(xapi_blueprint)
     init_api(app)  # /api/v1 and its OpenAPI document
+    init_web(app, settings)  # pages for people: sessions only there (not /xapi, /api/v1)
     _register_error_handlers(app)
 
     register_commands(app)
@@ -106,10 +97,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    """Outside the blueprints' own handlers: JSON errors, and a 500 that reveals nothing."""
+    """Outside the blueprints' own handlers: JSON errors for machines, pages in the person's
+    language for people, and a 500 that reveals nothing."""
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if not is_machine_path(request.path):
+            return error_page(error.code or 500, error)
         response = jsonify({"error": type(error).__name__, "detail": error.description})
         response.status_code = error.code or 500
         return response
@@ -117,6 +111,8 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         logger.exception("unexpected error", exc_info=error)
+        if not is_machine_path(request.path):
+            return error_page(500)
         response = jsonify(
             {"error": "InternalServerError", "detail": "the server failed; the error was logged"}
         )

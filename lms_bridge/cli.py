@@ -19,6 +19,8 @@ from lms_bridge.access import (
     revoke_client,
 )
 from lms_bridge.access.clients import KNOWN_SCOPES
+from lms_bridge.accounts.commands import users_group
+from lms_bridge.audit.commands import audit_group
 from lms_bridge.credit import (
     current_policy,
     nominal_jp_lookup,
@@ -311,6 +313,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cohorts_group)
     app.cli.add_command(webhooks_group)
     app.cli.add_command(deliver_command)
+    app.cli.add_command(users_group)
+    app.cli.add_command(audit_group)
 
 
 def _create_app_for_cli() -> Flask:

@@ -47,6 +47,15 @@ class Settings:
     client_cache_seconds: int = 60
     """PostgreSQL: how long a process keeps a client it authenticated; every change to the
     clients table empties every process's cache at once (NOTIFY). 0 = read it every request."""
+    signin_max_failures: int = 5
+    """Failed sign-ins to one account within the window before it is locked out."""
+    signin_address_max_failures: int = 30
+    """Failed sign-ins from one address (to any accounts) within the window before it is
+    locked out."""
+    signin_window_seconds: int = 900
+    """The sign-in lock-out window: failures older than this no longer count."""
+    session_cookie_secure: bool = False
+    """Send the pages' session cookie over HTTPS only (turn on behind TLS)."""
     credit_enabled: bool = True
     """Award JP as statements arrive (off only to measure the LRS alone)."""
     log_level: str = "INFO"

@@ -17,9 +17,11 @@ from blueprints.api.schemas import (
     ExportQuery,
     KursusExportSchema,
 )
+from blueprints.web.downloads import send_table
 from lms_bridge.access.api_scopes import CREDIT_AUDIT, CREDIT_READ
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import current_year
+from lms_bridge.exports.agency_tables import kursus_table
 from lms_bridge.exports.siasn import (
     KursusExport,
     dry_run,
@@ -39,8 +41,18 @@ def _year(query: dict[str, Any]) -> int:
     return year if year is not None else current_year(current_policy())
 
 
-def _answer(export: KursusExport, query: dict[str, Any]) -> KursusExport | Response:
-    return export
+def _answer(
+    export: KursusExport, query: dict[str, Any], status: int = 200
+) -> KursusExport | Response:
+    """The export as JSON (the view's schema), or its rows as the file ``format`` names."""
+    if query["format"] == "json":
+        return export
+    name = f"siasn-kursus-{export.agency}-{export.year}"
+    if export.recorded is not None:
+        name += f"-ekspor-{export.recorded.id}"
+    response = send_table(kursus_table(export), name, query["format"], sheet_title="kursus")
+    response.status_code = status
+    return response
 
 
 @bp.route(
@@ -72,7 +84,7 @@ def kursus_record(query: dict[str, Any], agency: str) -> KursusExport | Response
     export = record_kursus_export(
         current_policy(), agency=agency, year=_year(query), exported_by=current_client().name
     )
-    return _answer(export, query)
+    return _answer(export, query, 201)
 
 
 @bp.route(

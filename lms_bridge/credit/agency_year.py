@@ -159,18 +159,7 @@ def agency_year(session: Session, policy: Policy, *, agency: str, year: int) -> 
     )
 
 
-def known_agencies(session: Session) -> list[str]:
-    """Every agency of the directory, by name (an administrator's chooser)."""
-    return list(session.scalars(select(Person.agency).distinct().order_by(Person.agency)))
-
-
 def read_agency_year(policy: Policy, *, agency: str, year: int) -> AgencyYear:
     """The agency page's figures in one read-only unit of work (what views call)."""
     with unit_of_work(writes=False) as session:
         return agency_year(session, policy, agency=agency, year=year)
-
-
-def read_known_agencies() -> list[str]:
-    """Every agency of the directory (what views call)."""
-    with unit_of_work(writes=False) as session:
-        return known_agencies(session)

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from lms_bridge.audit.trail import record_event
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.ledger import settle_days
 from lms_bridge.credit.reports import EntryLine, entry_line
@@ -67,12 +68,14 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
 def _decide(
     entry_id: int,
     *,
+    action: str,
     status: str,
     decided_by: str,
     reason: str | None,
     jp_corrected: Decimal | None = None,
 ) -> EntryLine:
-    """Record the decision on the entry and settle its person-day, in one transaction."""
+    """Record the decision on the entry, settle its person-day and write ``action`` to the
+    audit trail, in one transaction."""
     policy = current_policy()
     with unit_of_work() as session:
         # Two auditors deciding at once: the row lock makes the later one see the earlier.
@@ -86,6 +89,7 @@ def _decide(
                 f"entri kredit {entry_id} berstatus {entry.status} dan tidak dapat diputuskan "
                 f"(credit entry {entry_id} is {entry.status} and cannot be decided)"
             )
+        before = _decision_state(entry)
         now = utcnow()
         entry.status = status
         if jp_corrected is not None:
@@ -96,13 +100,35 @@ def _decide(
         entry.updated_at = now
         session.flush()
         settle_days(session, {(entry.nip, entry.local_date)}, policy)
+        record_event(
+            session,
+            actor=decided_by,
+            action=action,
+            subject_type="credit_entry",
+            subject_id=str(entry.id),
+            before=before,
+            after=_decision_state(entry),
+            reason=reason,
+        )
         return entry_line(entry)
+
+
+def _decision_state(entry: CreditEntry) -> dict[str, object]:
+    """What the audit trail keeps of an entry before and after a decision."""
+    return {
+        "nip": entry.nip,
+        "status": entry.status,
+        "jp": entry.jp,
+        "jp_corrected": entry.jp_corrected,
+        "decided_by": entry.decided_by,
+    }
 
 
 def verify_credit(entry_id: int, *, decided_by: str, reason: str | None = None) -> EntryLine:
     """The auditor confirms the entry: it counts as verified (with any earlier correction)."""
     return _decide(
         entry_id,
+        action="credit.verify",
         status="verified",
         decided_by=decided_by,
         reason=_reason(reason, required=False),
@@ -113,6 +139,7 @@ def reject_credit(entry_id: int, *, decided_by: str, reason: str) -> EntryLine:
     """The auditor refuses the entry: it stops counting; the reason is required."""
     return _decide(
         entry_id,
+        action="credit.reject",
         status="rejected",
         decided_by=decided_by,
         reason=_reason(reason, required=True),
@@ -137,6 +164,7 @@ def correct_credit(entry_id: int, *, jp: Decimal, decided_by: str, reason: str) 
         raise DecisionInvalid("JP paling banyak dua angka desimal (JP has at most two decimals)")
     return _decide(
         entry_id,
+        action="credit.correct",
         status="verified",
         decided_by=decided_by,
         reason=_reason(reason, required=True),

@@ -15,11 +15,19 @@ from decimal import Decimal
 from lms_bridge.credit.agency_year import AgencyYear, PersonYear
 from lms_bridge.credit.reports import PersonCredit
 from lms_bridge.exports.siasn import REASON_TEXT, KursusExport, siasn_date
+from lms_bridge.exports.tables import Cell, Table
 
-Rows = list[list[object]]
-TableData = tuple[list[str], Rows]
+Rows = list[list[Cell]]
 
 PATH_NAMES = {"klasikal": "Klasikal", "nonklasikal": "Nonklasikal"}
+STATUS_NAMES = {
+    "pending": "menunggu verifikasi",
+    "verified": "terverifikasi",
+    "needs_revision": "perlu revisi",
+    "rejected": "ditolak",
+    "revoked": "dicabut",
+    "unmatched": "belum cocok",
+}
 CHANGE_NAMES = {"new": "baru", "changed": "berubah", "exported": "sudah diekspor"}
 
 
@@ -27,7 +35,7 @@ def _yes(value: bool) -> str:
     return "Ya" if value else "Tidak"
 
 
-def summary_table(year: AgencyYear) -> TableData:
+def summary_table(year: AgencyYear) -> Table:
     s = year.summary
     rows: Rows = [
         ["Jumlah pegawai", s.staff],
@@ -38,17 +46,18 @@ def summary_table(year: AgencyYear) -> TableData:
         ["Entri menunggu verifikasi", s.pending_entries],
         ["PPPK di atas batas JP", len(year.pppk_over_ceiling)],
     ]
-    return ["Indikator", "Nilai"], rows
+    return Table(["Indikator", "Nilai"], rows)
 
 
-def forms_table(year: AgencyYear) -> TableData:
-    return ["Bentuk", "JP"], [[form, jp] for form, jp in year.summary.jp_by_form.items()]
+def forms_table(year: AgencyYear) -> Table:
+    return Table(["Bentuk", "JP"], [[form, jp] for form, jp in year.summary.jp_by_form.items()])
 
 
-def paths_table(year: AgencyYear) -> TableData:
-    return ["Jalur", "JP"], [
-        [PATH_NAMES.get(path, path), jp] for path, jp in year.summary.jp_by_path.items()
-    ]
+def paths_table(year: AgencyYear) -> Table:
+    return Table(
+        ["Jalur", "JP"],
+        [[PATH_NAMES.get(path, path), jp] for path, jp in year.summary.jp_by_path.items()],
+    )
 
 
 def range_label(low: Decimal, high: Decimal | None) -> str:
@@ -63,19 +72,21 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def distribution_table(year: AgencyYear) -> TableData:
-    return ["Rentang JP", "Jumlah pegawai", "Mencapai target"], [
-        [range_label(b.low, b.high), b.people, _yes(b.reaches_target)] for b in year.distribution
-    ]
+def distribution_table(year: AgencyYear) -> Table:
+    return Table(
+        ["Rentang JP", "Jumlah pegawai", "Mencapai target"],
+        [[range_label(b.low, b.high), b.people, _yes(b.reaches_target)] for b in year.distribution],
+    )
 
 
-def units_table(year: AgencyYear) -> TableData:
-    return ["Unit kerja", "Jumlah pegawai", "Mencapai target", "Persentase"], [
-        [u.unit, u.staff, u.reached_target, float(u.share)] for u in year.units
-    ]
+def units_table(year: AgencyYear) -> Table:
+    return Table(
+        ["Unit kerja", "Jumlah pegawai", "Mencapai target", "Persentase"],
+        [[u.unit, u.staff, u.reached_target, float(u.share)] for u in year.units],
+    )
 
 
-def _person_row(person: PersonYear, target: Decimal) -> list[object]:
+def _person_row(person: PersonYear, target: Decimal) -> list[Cell]:
     return [
         person.unit,
         person.nip,
@@ -89,28 +100,31 @@ def _person_row(person: PersonYear, target: Decimal) -> list[object]:
 PEOPLE_HEADERS = ["Unit kerja", "NIP", "Nama", "Status kepegawaian", "JP", "Kekurangan JP"]
 
 
-def below_target_table(year: AgencyYear) -> TableData:
+def below_target_table(year: AgencyYear) -> Table:
     target = year.summary.target_jp
-    return PEOPLE_HEADERS, [
-        _person_row(person, target) for unit in year.units for person in unit.below_target
-    ]
+    return Table(
+        PEOPLE_HEADERS,
+        [_person_row(person, target) for unit in year.units for person in unit.below_target],
+    )
 
 
-def pppk_table(year: AgencyYear) -> TableData:
-    return ["Unit kerja", "NIP", "Nama", "JP", "Batas JP"], [
-        [p.unit, p.nip, p.name, p.total_jp, year.pppk_ceiling_jp] for p in year.pppk_over_ceiling
-    ]
+def pppk_table(year: AgencyYear) -> Table:
+    return Table(
+        ["Unit kerja", "NIP", "Nama", "JP", "Batas JP"],
+        [[p.unit, p.nip, p.name, p.total_jp, year.pppk_ceiling_jp] for p in year.pppk_over_ceiling],
+    )
 
 
-def people_table(year: AgencyYear) -> TableData:
+def people_table(year: AgencyYear) -> Table:
     """Everyone of the agency (the 10,000-row download)."""
     target = year.summary.target_jp
-    return [*PEOPLE_HEADERS, "Mencapai target"], [
-        [*_person_row(person, target), _yes(person.total_jp >= target)] for person in year.people
-    ]
+    return Table(
+        [*PEOPLE_HEADERS, "Mencapai target"],
+        [[*_person_row(person, target), _yes(person.total_jp >= target)] for person in year.people],
+    )
 
 
-AGENCY_TABLES: dict[str, tuple[str, Callable[[AgencyYear], TableData]]] = {
+AGENCY_TABLES: dict[str, tuple[str, Callable[[AgencyYear], Table]]] = {
     "ringkasan": ("Ringkasan", summary_table),
     "bentuk": ("JP per bentuk", forms_table),
     "jalur": ("JP per jalur", paths_table),
@@ -123,19 +137,22 @@ AGENCY_TABLES: dict[str, tuple[str, Callable[[AgencyYear], TableData]]] = {
 """Every downloadable table of the agency page: its file name, sheet title and builder."""
 
 
-def person_entries_table(credit: PersonCredit, names: dict[str, str]) -> TableData:
-    return ["Tanggal", "Kegiatan", "Bentuk", "Jalur", "Aturan", "Status", "JP"], [
+def person_entries_table(credit: PersonCredit, names: dict[str, str]) -> Table:
+    return Table(
+        ["Tanggal", "Kegiatan", "Bentuk", "Jalur", "Aturan", "Status", "JP"],
         [
-            entry.date.isoformat(),
-            names.get(entry.activity_id, entry.activity_id),
-            entry.form,
-            PATH_NAMES.get(entry.path, entry.path),
-            entry.rule_id,
-            entry.status,
-            entry.jp,
-        ]
-        for entry in credit.entries
-    ]
+            [
+                entry.date,
+                names.get(entry.activity_id, entry.activity_id),
+                entry.form,
+                PATH_NAMES.get(entry.path, entry.path),
+                entry.rule_id,
+                STATUS_NAMES.get(entry.status, entry.status),
+                entry.jp,
+            ]
+            for entry in credit.entries
+        ],
+    )
 
 
 KURSUS_HEADERS = [
@@ -154,36 +171,42 @@ KURSUS_HEADERS = [
 """SIASN's own field names first (what an upload maps), then two columns for people."""
 
 
-def kursus_table(export: KursusExport) -> TableData:
-    return KURSUS_HEADERS, [
+def kursus_table(export: KursusExport) -> Table:
+    return Table(
+        KURSUS_HEADERS,
         [
-            row.nip,
-            row.jenis_diklat_id,
-            row.nama_kursus,
-            row.institusi_penyelenggara,
-            siasn_date(row.tanggal_kursus),
-            siasn_date(row.tanggal_selesai_kursus),
-            row.tahun_kursus,
-            row.jumlah_jam,
-            row.nomor_sertipikat or "",
-            row.nama,
-            CHANGE_NAMES[row.change],
-        ]
-        for row in export.rows
-    ]
+            [
+                row.nip,
+                row.jenis_diklat_id,
+                row.nama_kursus,
+                row.institusi_penyelenggara,
+                siasn_date(row.tanggal_kursus),
+                siasn_date(row.tanggal_selesai_kursus),
+                row.tahun_kursus,
+                row.jumlah_jam,
+                row.nomor_sertipikat or "",
+                row.nama,
+                CHANGE_NAMES[row.change],
+            ]
+            for row in export.rows
+        ],
+    )
 
 
-def left_out_table(export: KursusExport) -> TableData:
-    return ["ID entri", "NIP", "Nama", "Kegiatan", "Bentuk", "Status", "JP", "Alasan"], [
+def left_out_table(export: KursusExport) -> Table:
+    return Table(
+        ["ID entri", "NIP", "Nama", "Kegiatan", "Bentuk", "Status", "JP", "Alasan"],
         [
-            item.entry_id,
-            item.nip,
-            item.nama,
-            item.nama_kursus,
-            item.form,
-            item.status,
-            item.jp,
-            "; ".join(REASON_TEXT[reason] for reason in item.reasons),
-        ]
-        for item in export.left_out
-    ]
+            [
+                item.entry_id,
+                item.nip,
+                item.nama,
+                item.nama_kursus,
+                item.form,
+                STATUS_NAMES.get(item.status, item.status),
+                item.jp,
+                "; ".join(REASON_TEXT[reason] for reason in item.reasons),
+            ]
+            for item in export.left_out
+        ],
+    )

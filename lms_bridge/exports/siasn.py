@@ -19,7 +19,7 @@ another code, JP or date) or ``exported`` (sent before as it is now).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -28,6 +28,7 @@ from typing import Literal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from lms_bridge.audit.trail import record_event
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.reports import AgencyUnknown
 from lms_bridge.db import unit_of_work, utcnow
@@ -257,22 +258,18 @@ def kursus_export(session: Session, policy: Policy, *, agency: str, year: int) -
     )
 
 
-AuditHook = Callable[[Session, ExportRecord], None]
-"""Writes a recorded export to the audit trail, in the export's own transaction."""
-
-
 def record_kursus_export(
     policy: Policy,
     *,
     agency: str,
     year: int,
     exported_by: str,
-    audit: AuditHook | None = None,
 ) -> KursusExport:
     """Make the export for real: the rows as the dry run shows them, recorded in one transaction.
 
     The rows' ``change`` is relative to the exports before this one, so the file handed out
-    says which rows are new; the next export then compares with this one.
+    says which rows are new; the next export then compares with this one. The export is
+    written to the audit trail in the same transaction (who, agency, year, rows).
     """
     with unit_of_work() as session:
         export = kursus_export(session, policy, agency=agency, year=year)
@@ -303,8 +300,20 @@ def record_kursus_export(
                 ],
             )
         record = _record(row)
-        if audit is not None:
-            audit(session, record)
+        record_event(
+            session,
+            actor=exported_by,
+            action="siasn.export",
+            subject_type="siasn_export",
+            subject_id=str(row.id),
+            after={
+                "agency": agency,
+                "year": year,
+                "rows": record.row_count,
+                "new_rows": record.new_rows,
+                "policy_version": policy.version,
+            },
+        )
     return KursusExport(
         agency=export.agency,
         year=export.year,

@@ -1,6 +1,8 @@
 """Typed tables, one module per area. Importing this package registers every table."""
 
 from lms_bridge.models.access import Client
+from lms_bridge.models.accounts import SigninAttempt, User
+from lms_bridge.models.audit import AuditEvent
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 from lms_bridge.models.documents import Document
 from lms_bridge.models.exports import SiasnExport, SiasnExportRow
@@ -27,6 +29,7 @@ from lms_bridge.models.programs import (
 __all__ = [
     "ActorMapping",
     "AttachmentContent",
+    "AuditEvent",
     "Client",
     "Cohort",
     "CreditEntry",
@@ -42,10 +45,12 @@ __all__ = [
     "ProgressEvidence",
     "SiasnExport",
     "SiasnExportRow",
+    "SigninAttempt",
     "Statement",
     "StatementActivity",
     "StatementAgent",
     "StatementAttachment",
+    "User",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

@@ -6,6 +6,7 @@ from lms_bridge.people.directory import (
     PersonRejected,
     get_person,
     import_people,
+    list_agencies,
     list_people,
     upsert_person,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "import_actor_mappings",
     "import_people",
     "is_nip",
+    "list_agencies",
     "list_people",
     "parse_nip",
     "resolve_actors",

@@ -376,3 +376,8 @@ def list_people(
     if after is not None:
         query = query.where(Person.nip > normalise_nip(after))
     return list(db.session.scalars(query))
+
+
+def list_agencies() -> list[str]:
+    """Every agency the directory names, sorted (what an admin's pages can show)."""
+    return list(db.session.scalars(select(Person.agency).distinct().order_by(Person.agency)))

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_, select
 
+from lms_bridge.audit.trail import record_event
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.lrs.keys import index_key
@@ -144,11 +145,13 @@ def import_actor_mappings(
     *,
     source: str = "csv",
     first_line: int = FIRST_ROW_LINE,
+    actor: str = "cli",
 ) -> MappingImport:
     """Store a mapping file whole, or raise :class:`MappingImportRejected` and store nothing.
 
     Returns the actor keys whose NIP is new or different, so their statements can be credited
-    to the right person (lms_bridge.credit).
+    to the right person (lms_bridge.credit). Each new or changed mapping is written to the
+    audit trail as ``actor`` did it.
     """
     if source not in MAPPING_SOURCES:
         raise ValueError(f"unknown mapping source {source!r}")
@@ -221,6 +224,7 @@ def import_actor_mappings(
         changed: set[str] = set()
         for stored_key, key in keys_by_index.items():
             mapping = existing.get(stored_key)
+            previous_nip = mapping.nip if mapping is not None else None
             if mapping is None:
                 session.add(
                     ActorMapping(
@@ -240,6 +244,15 @@ def import_actor_mappings(
             else:
                 continue
             changed.add(key)
+            record_event(
+                session,
+                actor=actor,
+                action="identity.map",
+                subject_type="actor",
+                subject_id=key,
+                before={"nip": previous_nip} if previous_nip else None,
+                after={"nip": wanted[key], "source": source},
+            )
         session.flush()
     return MappingImport(
         created=created,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
+
+from openpyxl import load_workbook
 
 from tests.blueprints.api.conftest import AGENCY, ApiClient, add_people, person_row, post
 from tests.conftest import XAPIClient
@@ -83,3 +86,22 @@ def test_an_unknown_agency_and_a_bad_format_are_refused(
     bad = reader.get(f"{PATH}/kursus", query_string={"format": "pdf"})
     assert bad.status_code == 400
     assert "format" in bad.get_json()["fields"]
+
+
+def test_the_rows_come_as_csv_or_xlsx_files_too(
+    xapi: XAPIClient, reader: ApiClient, auditor: ApiClient
+) -> None:
+    verified_and_pending(xapi, auditor, reader)
+    csv = reader.get(f"{PATH}/kursus", query_string={"year": 2025, "format": "csv"})
+    assert csv.status_code == 200
+    assert csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("nip,jenisDiklatId,namaKursus,institusiPenyelenggara,")
+    assert lines[1] == f"{NIP_A},16,Modul 1,BPSDM,01-03-2025,01-03-2025,2025,6,,Siti Aminah,baru"
+    made = auditor.post(f"{PATH}/kursus", query_string={"year": 2025, "format": "xlsx"})
+    assert made.status_code == 201
+    sheet = load_workbook(io.BytesIO(made.data)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:8] == (NIP_A, 16, "Modul 1", "BPSDM", "01-03-2025", "01-03-2025", 2025, 6)
+    assert "ekspor-" in made.headers["Content-Disposition"]

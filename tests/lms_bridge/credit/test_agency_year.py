@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from lms_bridge.credit import current_policy
-from lms_bridge.credit.agency_year import PersonYear, agency_year, distribution, known_agencies
+from lms_bridge.credit.agency_year import PersonYear, agency_year, distribution
 from lms_bridge.credit.reports import AgencyUnknown
 from lms_bridge.db import db
 from tests.blueprints.api.conftest import AGENCY, NIP_PPPK, OTHER_AGENCY, add_people, post
@@ -91,7 +91,6 @@ def test_the_agency_year_by_unit_with_who_is_below_target(
     assert [p.nip for p in year.pppk_over_ceiling] == [NIP_PPPK]
     assert sum(b.people for b in year.distribution) == 4
     assert year.distribution[0].people == 1  # Citra, 0 JP
-    assert known_agencies(db.session()) == sorted([AGENCY, OTHER_AGENCY])
 
 
 def test_an_unknown_agency_raises(app_context: Flask) -> None:

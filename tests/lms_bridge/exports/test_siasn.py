@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+import lms_bridge.exports.siasn
+from lms_bridge.audit.trail import history, verify_chain
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import correct_credit, reject_credit, verify_credit
 from lms_bridge.credit.reports import AgencyUnknown
@@ -178,17 +180,26 @@ def test_an_export_is_recorded_and_the_next_says_what_is_new(
     assert recorded_exports(db.session(), agency=OTHER_AGENCY, year=2025) == []
 
 
-def test_a_failing_audit_leaves_no_export_behind(
-    app_context: Flask, ledger: dict[str, int]
+def test_an_export_is_in_the_audit_trail_and_a_failing_trail_leaves_no_export(
+    app_context: Flask, ledger: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*_: object) -> None:
+    made = record_kursus_export(
+        current_policy(), agency=AGENCY, year=2025, exported_by="auditor@bpsdm"
+    )
+    assert made.recorded is not None
+    (event,) = history(db.session(), "siasn_export", str(made.recorded.id))
+    assert (event.actor, event.action) == ("auditor@bpsdm", "siasn.export")
+    assert event.after is not None
+    assert (event.after["agency"], event.after["year"], event.after["rows"]) == (AGENCY, 2025, 3)
+    assert verify_chain(db.session()).ok
+
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("audit trail unavailable")
 
+    monkeypatch.setattr(lms_bridge.exports.siasn, "record_event", broken)
     with pytest.raises(RuntimeError):
-        record_kursus_export(
-            current_policy(), agency=AGENCY, year=2025, exported_by="x", audit=broken
-        )
-    assert (count_rows(SiasnExport), count_rows(SiasnExportRow)) == (0, 0)
+        record_kursus_export(current_policy(), agency=AGENCY, year=2025, exported_by="x")
+    assert (count_rows(SiasnExport), count_rows(SiasnExportRow)) == (1, 3)
 
 
 def test_an_unknown_agency_is_not_an_empty_export(

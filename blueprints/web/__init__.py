@@ -1,0 +1,120 @@
+"""Pages for people (auditors, viewers, admins): sign-in, the layout, and page modules.
+
+Each page module is a blueprint nested under ``web``; add one with a line in ``PAGES``. Every
+page gets what ``web`` sets up: Flask-Login sessions, CSRF on every POST, the person's
+language, and must-change-password redirects.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from blueprints.web.access import SignedInPerson, signed_in_account
+from blueprints.web.account import bp as account_pages
+from blueprints.web.agency_pages import bp as agency_pages
+from blueprints.web.export_pages import bp as export_pages
+from blueprints.web.home import bp as home_pages
+from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
+from blueprints.web.navigation import NAVIGATION, role_label
+from blueprints.web.person_pages import bp as person_pages
+from blueprints.web.sessions import PageSessions
+from lms_bridge.accounts import load_session_account
+from lms_bridge.settings import Settings
+
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/web",
+)
+
+PAGES: list[Blueprint] = [
+    account_pages,
+    home_pages,
+    agency_pages,
+    person_pages,
+    export_pages,
+]
+"""Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
+
+for page in PAGES:
+    bp.register_blueprint(page)
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.session_protection = "basic"
+login_manager.login_view = "web.account.login"
+PASSWORD_CHANGE_EXEMPT = frozenset(
+    {
+        "web.account.password",
+        "web.account.login",
+        "web.account.logout",
+        "web.account.language",
+        "web.static",
+    }
+)
+
+
+def _load_person(cookie_id: str) -> SignedInPerson | None:
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    account = load_session_account(int(user_id), token)
+    return SignedInPerson(account) if account is not None else None
+
+
+login_manager.user_loader(_load_person)
+
+
+@bp.before_request
+def _guard_pages() -> ResponseReturnValue | None:
+    """CSRF on every POST of every page; a one-time password must be replaced first."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    account = signed_in_account()
+    if (
+        account is not None
+        and account.must_change_password
+        and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+    ):
+        return redirect(url_for("web.account.password"))
+    return None
+
+
+@bp.app_context_processor
+def _layout_context() -> dict[str, object]:
+    def navigation() -> list[object]:
+        account = signed_in_account()
+        if account is None:
+            return []
+        return [item for item in NAVIGATION if item.shown_to(account.principal)]
+
+    return {
+        "signed_in_account": signed_in_account,
+        "navigation": navigation,
+        "current_locale": selected_locale,
+        "locales": LOCALES,
+        "role_label": role_label,
+    }
+
+
+def init_web(app: Flask, settings: Settings) -> None:
+    """Sessions, sign-in, CSRF, catalogs and the pages, on ``app``."""
+    app.session_interface = PageSessions()
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_NAME="lms_bridge_session",
+        # CSRF is checked by the pages' own hook, so /xapi and /api/v1 never pay for it.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    init_i18n(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,45 @@
+"""The header's navigation: each page module adds its entry here, naming who sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import LazyString, lazy_gettext
+
+from lms_bridge.accounts import ROLES, Principal
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the header: endpoint, label (translated when shown), roles that see it."""
+
+    endpoint: str
+    label: LazyString
+    roles: frozenset[str] = frozenset(ROLES)
+
+    def shown_to(self, principal: Principal) -> bool:
+        """Admins see every entry; others the entries naming their role."""
+        return principal.is_admin or principal.role in self.roles
+
+
+ROLE_LABELS = {
+    "admin": lazy_gettext("administrator"),
+    "auditor": lazy_gettext("auditor"),
+    "viewer": lazy_gettext("viewer"),
+    "instructor": lazy_gettext("instructor"),
+    "coach": lazy_gettext("coach"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role's name in the person's language."""
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("web.home.index", lazy_gettext("Home")),
+    NavItem("web.exports.index", lazy_gettext("SIASN export"), frozenset({"auditor"})),
+    NavItem("web.account.password", lazy_gettext("Change password")),
+]
+"""In header order; a page module appends its item (one line) where it belongs."""

@@ -1,0 +1,46 @@
+"""People's accounts, sign-in and what a signed-in person may see.
+
+Separate from LMS client keys (:mod:`lms_bridge.access`): a client is a machine with scopes,
+a principal is a person with a role and the agencies it names.
+"""
+
+from lms_bridge.accounts.principal import ROLES, Principal
+from lms_bridge.accounts.signin import SigninResult, authenticate, record_signout
+from lms_bridge.accounts.users import (
+    AccountError,
+    AccountInvalid,
+    AccountLine,
+    AccountNotFound,
+    IssuedPassword,
+    PasswordRejected,
+    SessionAccount,
+    WrongPassword,
+    change_password,
+    create_user,
+    disable_user,
+    list_users,
+    load_session_account,
+    reset_password,
+)
+
+__all__ = [
+    "ROLES",
+    "AccountError",
+    "AccountInvalid",
+    "AccountLine",
+    "AccountNotFound",
+    "IssuedPassword",
+    "PasswordRejected",
+    "Principal",
+    "SessionAccount",
+    "SigninResult",
+    "WrongPassword",
+    "authenticate",
+    "change_password",
+    "create_user",
+    "disable_user",
+    "list_users",
+    "load_session_account",
+    "record_signout",
+    "reset_password",
+]

@@ -1,0 +1,81 @@
+"""Signing in: failures counted in the database, lock-out per account and per address, and
+answers that never reveal whether an account exists."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from lms_bridge.accounts import authenticate, create_user, disable_user
+from lms_bridge.accounts import signin as signin_module
+from lms_bridge.audit.trail import history
+from lms_bridge.db import db, utcnow
+
+PASSWORD = "kata-sandi-rahasia"
+ADDRESS = "10.0.0.1"
+
+
+@pytest.fixture
+def account(app_context: Flask) -> str:
+    create_user("siti@bpsdm.id", "Siti", "auditor", ["BPSDM Lampung"], password=PASSWORD, actor="t")
+    return "siti@bpsdm.id"
+
+
+def test_the_right_password_signs_in_and_is_audited(account: str) -> None:
+    result = authenticate("Siti@BPSDM.id", PASSWORD, address=ADDRESS)
+    assert result.outcome == "success"
+    assert result.principal is not None
+    assert result.principal.agencies == frozenset({"BPSDM Lampung"})
+    actions = [(e.action, e.after) for e in history(db.session, "user", account)]
+    assert actions[-1] == ("signin.success", {"address": ADDRESS})
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(account: str) -> None:
+    outcomes = [authenticate(account, "wrong", address=ADDRESS).outcome for _ in range(5)]
+    assert outcomes == ["failure"] * 4 + ["locked"]
+    locked = authenticate(account, PASSWORD, address=ADDRESS)
+    assert locked.outcome == "locked"
+    assert locked.principal is None
+    assert 0 < locked.retry_after_seconds <= 900
+    actions = [e.action for e in history(db.session, "user", account)]
+    assert actions.count("signin.failure") == 5
+    assert "signin.lockout" in actions
+    assert actions[-1] == "signin.locked"
+
+
+def test_the_lock_lifts_when_the_failures_leave_the_window(
+    account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        authenticate(account, "wrong", address=ADDRESS)
+    later = utcnow() + timedelta(seconds=901)
+    monkeypatch.setattr(signin_module, "utcnow", lambda: later)
+    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
+
+
+def test_a_success_resets_the_account_count(account: str) -> None:
+    for _ in range(4):
+        authenticate(account, "wrong", address=ADDRESS)
+    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
+    outcomes = [authenticate(account, "wrong", address=ADDRESS).outcome for _ in range(4)]
+    assert outcomes == ["failure"] * 4
+
+
+def test_unknown_and_disabled_accounts_answer_exactly_like_a_wrong_password(
+    account: str,
+) -> None:
+    disable_user(account, actor="t")
+    disabled = [authenticate(account, PASSWORD, address="10.0.0.2").outcome for _ in range(5)]
+    unknown = [authenticate("nobody@x.id", "x", address="10.0.0.3").outcome for _ in range(5)]
+    assert disabled == unknown == ["failure"] * 4 + ["locked"]
+
+
+def test_one_address_failing_on_many_accounts_is_locked_out(account: str) -> None:
+    outcomes = [
+        authenticate(f"guess{number}@x.id", "x", address="10.9.9.9").outcome for number in range(30)
+    ]
+    assert "locked" not in outcomes[:30]
+    assert authenticate(account, PASSWORD, address="10.9.9.9").outcome == "locked"
+    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
