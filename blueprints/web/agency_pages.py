@@ -16,8 +16,10 @@ from lms_bridge.people import list_agencies
 
 bp = Blueprint("agency", __name__)
 
-BELOW_TARGET_SHOWN = 50
-"""People below target listed per unit on the page; the download has everyone."""
+BELOW_TARGET_SHOWN = 500
+"""People below target listed for the chosen unit; the download has everyone. The page
+lists units with their counts and one unit's people at a time (``?unit=``): a province's
+whole list (thousands of rows) is the download's job, not the page's."""
 YEARS = range(1970, 3000)
 
 
@@ -64,6 +66,8 @@ def year(agency: str, year: int) -> ResponseReturnValue:
     labels = [range_label(b.low, b.high) for b in bins]
     target_index = next((i for i, b in enumerate(bins) if b.reaches_target), None)
     principal = current_principal()
+    below = [u.unit for u in figures.units if u.below_target]
+    chosen = request.args.get("unit") or (below[0] if len(below) == 1 else None)
     return render_template(
         "web/agency/year.html",
         agency=agency,
@@ -83,6 +87,7 @@ def year(agency: str, year: int) -> ResponseReturnValue:
             target_label="100%",
         ),
         below_limit=BELOW_TARGET_SHOWN,
+        chosen_unit=chosen,
     )
 
 

@@ -1,4 +1,7 @@
-"""siasn exports: each recorded "kursus" export and its rows
+"""siasn exports: each recorded "kursus" export and its rows; the ledger's newest change
+
+credit_entries gets an index on updated_at, so the agency page knows in one index probe
+whether the figures it cached are still those of the ledger.
 
 Revision ID: 0010
 Revises: 0008
@@ -52,9 +55,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_siasn_export_rows_export_id", "siasn_export_rows", ["export_id"])
     op.create_index("ix_siasn_export_rows_entry_id", "siasn_export_rows", ["entry_id"])
+    op.create_index("ix_credit_entries_updated_at", "credit_entries", ["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_credit_entries_updated_at", table_name="credit_entries")
     op.drop_index("ix_siasn_export_rows_entry_id", table_name="siasn_export_rows")
     op.drop_index("ix_siasn_export_rows_export_id", table_name="siasn_export_rows")
     op.drop_table("siasn_export_rows")
