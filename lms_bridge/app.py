@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blueprints.api import init_api
 from blueprints.web import init_web
@@ -93,6 +94,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_error_handlers(app)
 
     register_commands(app)
+    if settings.proxy_hops:
+        # Behind a proxy every request comes from its address; sign-in limits need the
+        # person's. Only the hops configured are trusted (a client can forge the rest).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     return app
 
 

@@ -56,6 +56,10 @@ class Settings:
     """The sign-in lock-out window: failures older than this no longer count."""
     session_cookie_secure: bool = False
     """Send the pages' session cookie over HTTPS only (turn on behind TLS)."""
+    proxy_hops: int = 0
+    """Reverse proxies in front of the service (nginx: 1) whose X-Forwarded-For and
+    X-Forwarded-Proto are trusted, so sign-in limits count each person's own address
+    instead of the proxy's. 0: none (the headers are ignored)."""
     credit_enabled: bool = True
     """Award JP as statements arrive (off only to measure the LRS alone)."""
     log_level: str = "INFO"

@@ -10,12 +10,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from wtforms import ValidationError
 
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
 from blueprints.web.agency_pages import bp as agency_pages
 from blueprints.web.export_pages import bp as export_pages
+from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
 from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
@@ -44,7 +46,6 @@ PAGES: list[Blueprint] = [
 for page in PAGES:
     bp.register_blueprint(page)
 
-csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.session_protection = "basic"
 login_manager.login_view = "web.account.login"
@@ -74,7 +75,10 @@ login_manager.user_loader(_load_person)
 def _guard_pages() -> ResponseReturnValue | None:
     """CSRF on every POST of every page; a one-time password must be replaced first."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+        try:
+            validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+        except ValidationError as error:
+            raise CSRFError(str(error)) from error
     account = signed_in_account()
     if (
         account is not None
@@ -83,6 +87,9 @@ def _guard_pages() -> ResponseReturnValue | None:
     ):
         return redirect(url_for("web.account.password"))
     return None
+
+
+bp.after_request(page_headers)
 
 
 @bp.app_context_processor
@@ -104,6 +111,8 @@ def _layout_context() -> dict[str, object]:
 
 def init_web(app: Flask, settings: Settings) -> None:
     """Sessions, sign-in, CSRF, catalogs and the pages, on ``app``."""
+    # Nothing here adds an app-wide request hook: machine requests under /xapi and /api/v1
+    # run exactly the hooks they ran before the pages existed.
     app.session_interface = PageSessions()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -114,7 +123,9 @@ def init_web(app: Flask, settings: Settings) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
-    login_manager.init_app(app)
-    csrf.init_app(app)
+    # LoginManager.init_app would add an app-wide after_request for remember-me cookies,
+    # which the pages never set; attaching the manager is all Flask-Login needs.
+    app.login_manager = login_manager  # type: ignore[attr-defined]
+    app.jinja_env.globals["csrf_token"] = generate_csrf
     init_i18n(app)
     app.register_blueprint(bp)

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from blueprints.web.headers import page_headers
+
 TITLES = {
     400: lazy_gettext("The request could not be understood"),
     401: lazy_gettext("Please sign in"),
@@ -29,7 +31,7 @@ CSRF_EXPLANATION = lazy_gettext(
 def error_page(code: int, error: HTTPException | None = None) -> Response:
     """Render the error page for ``code`` (no database access: it must work when that fails)."""
     explanation = CSRF_EXPLANATION if isinstance(error, CSRFError) else EXPLANATIONS.get(code)
-    return make_response(
+    response = make_response(
         render_template(
             "web/error.html",
             code=code,
@@ -39,3 +41,4 @@ def error_page(code: int, error: HTTPException | None = None) -> Response:
         ),
         code,
     )
+    return page_headers(response)

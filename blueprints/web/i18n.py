@@ -22,6 +22,8 @@ DEFAULT_LOCALE = "id"
 LANGUAGE_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
 ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+TIME_PATTERNS = {"id": "d MMM y HH.mm", "en": "d MMM y HH:mm"}
+"""Indonesian writes the time with a full stop (09.05), as PUEBI says."""
 """Indonesia's three zones by UTC offset (hours)."""
 
 
@@ -47,7 +49,9 @@ def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     local = value.astimezone(current_policy().time_zone)
-    text = format_datetime(local, "d MMM y HH:mm", locale=str(get_locale()))
+    locale = str(get_locale())
+    pattern = TIME_PATTERNS.get(locale, TIME_PATTERNS[DEFAULT_LOCALE])
+    text = format_datetime(local, pattern, locale=locale)
     return f"{text} {zone_abbreviation(local)}"
 
 

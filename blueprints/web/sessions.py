@@ -7,11 +7,13 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 MACHINE_PREFIXES = ("/xapi", "/api/v1")
 """LMS clients and API scripts authenticate every request; they never carry a session."""
+_UNDER_MACHINE_PREFIXES = tuple(prefix + "/" for prefix in MACHINE_PREFIXES)
 
 
 def is_machine_path(path: str) -> bool:
-    """Whether ``path`` belongs to the LRS or the JSON API (not to a page)."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in MACHINE_PREFIXES)
+    """Whether ``path`` belongs to the LRS or the JSON API (not to a page); every request
+    asks, so it is one ``startswith`` over a tuple."""
+    return path.startswith(_UNDER_MACHINE_PREFIXES) or path in MACHINE_PREFIXES
 
 
 class PageSessions(SecureCookieSessionInterface):

@@ -5,6 +5,12 @@ An account is locked after ``signin_max_failures`` failures within ``signin_wind
 Attempts are counted by the email typed, whether or not such an account exists, and an
 unknown or disabled account costs the same password check: the answer, its wording and its
 timing never reveal which accounts exist. Every attempt is written to the audit trail.
+
+The password check (scrypt: tens of milliseconds by design) runs outside any transaction:
+on SQLite a writing transaction holds the database's write lock, and statements from LMSs
+must not queue behind a sign-in. The outcome is then written in a short transaction that
+counts the failures again under a per-account lock, so attempts racing in parallel cannot
+get past the limit: those that arrive after it are refused as locked.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.lrs.bulk import lock_keys
 from lms_bridge.models import SigninAttempt, User
-from lms_bridge.settings import current_settings
+from lms_bridge.settings import Settings, current_settings
 
 Outcome = Literal["success", "failure", "locked"]
 
@@ -39,6 +45,27 @@ class SigninResult:
     session_token: str | None = None
     must_change_password: bool = False
     retry_after_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class _Failures:
+    """The failures that count now: for the account typed, and from the address."""
+
+    account: list[datetime]
+    address: list[datetime]
+
+    def retry_after(self, settings: Settings, now: datetime) -> int | None:
+        """Seconds until a lock lifts, or None when neither the account nor the address is
+        locked (a lock lifts when enough failures have left the window)."""
+        window = timedelta(seconds=settings.signin_window_seconds)
+        for failures, limit in (
+            (self.account, settings.signin_max_failures),
+            (self.address, settings.signin_address_max_failures),
+        ):
+            if limit and len(failures) >= limit:
+                retry = failures[len(failures) - limit] + window - now
+                return max(1, int(retry.total_seconds()))
+        return None
 
 
 @cache
@@ -62,41 +89,55 @@ def _failures_since(
     return list(rows)
 
 
+def _failures(
+    session: Session, email: str, address: str, settings: Settings, now: datetime
+) -> _Failures:
+    start = now - timedelta(seconds=settings.signin_window_seconds)
+    last_success = session.scalar(
+        select(func.max(SigninAttempt.attempted_at)).where(
+            SigninAttempt.email == email, SigninAttempt.outcome == "success"
+        )
+    )
+    since = max(start, last_success) if last_success else start
+    return _Failures(
+        _failures_since(session, SigninAttempt.email, email, since),
+        _failures_since(session, SigninAttempt.address, address, start),
+    )
+
+
 def authenticate(email: str, password: str, *, address: str) -> SigninResult:
     """Check ``email``/``password`` from ``address``; record the attempt either way."""
     settings = current_settings()
     email = normalise_email(email)[:320]
     address = address[:64]
-    with unit_of_work() as session:
-        lock_keys(session, [f"lms_bridge:signin:{email}"])  # one account's attempts queue
-        now = utcnow()
-        window = timedelta(seconds=settings.signin_window_seconds)
-        last_success = session.scalar(
-            select(func.max(SigninAttempt.attempted_at)).where(
-                SigninAttempt.email == email, SigninAttempt.outcome == "success"
-            )
+    with unit_of_work(writes=False) as session:
+        locked_for = _failures(session, email, address, settings, utcnow()).retry_after(
+            settings, utcnow()
         )
-        since = max(now - window, last_success) if last_success else now - window
-        account_failures = _failures_since(session, SigninAttempt.email, email, since)
-        address_failures = _failures_since(session, SigninAttempt.address, address, now - window)
-        for failures, limit in (
-            (account_failures, settings.signin_max_failures),
-            (address_failures, settings.signin_address_max_failures),
-        ):
-            if limit and len(failures) >= limit:
-                _record(session, email, address, "locked", now)
-                # The lock lifts when enough failures have left the window.
-                retry = failures[len(failures) - limit] + window - now
-                return SigninResult(
-                    "locked", retry_after_seconds=max(1, int(retry.total_seconds()))
-                )
-
-        user = session.scalar(select(User).where(User.email == email).with_for_update())
-        stored_hash = user.password_hash if user is not None and user.active else None
+        stored_hash = session.scalar(
+            select(User.password_hash).where(User.email == email, User.active.is_(True))
+        )
+    if locked_for is None:
+        # Outside any transaction: the costly check holds no lock.
         matches = check_password_hash(
             stored_hash or _decoy_hash(settings.secret_hash_method), password
         )
-        if stored_hash is not None and matches and user is not None:
+    with unit_of_work() as session:
+        lock_keys(session, [f"lms_bridge:signin:{email}"])  # one account's outcomes queue
+        now = utcnow()
+        failures = _failures(session, email, address, settings, now)
+        locked_for = failures.retry_after(settings, now)
+        if locked_for is not None:
+            _record(session, email, address, "locked", now)
+            return SigninResult("locked", retry_after_seconds=locked_for)
+        user = session.scalar(select(User).where(User.email == email).with_for_update())
+        if (
+            matches
+            and user is not None
+            and user.active
+            and stored_hash is not None
+            and user.password_hash == stored_hash  # not changed while it was being checked
+        ):
             user.failed_signins = 0
             user.locked_until = None
             user.last_signin_at = now
@@ -106,7 +147,8 @@ def authenticate(email: str, password: str, *, address: str) -> SigninResult:
             )
 
         _record(session, email, address, "failure", now)
-        now_locked = len(account_failures) + 1 >= settings.signin_max_failures
+        window = timedelta(seconds=settings.signin_window_seconds)
+        now_locked = len(failures.account) + 1 >= settings.signin_max_failures > 0
         if user is not None:
             user.failed_signins += 1
             if now_locked:
@@ -118,7 +160,7 @@ def authenticate(email: str, password: str, *, address: str) -> SigninResult:
                 action="signin.lockout",
                 subject_type="user",
                 subject_id=email,
-                after={"address": address, "failures": len(account_failures) + 1},
+                after={"address": address, "failures": len(failures.account) + 1},
             )
             return SigninResult("locked", retry_after_seconds=int(window.total_seconds()))
         return SigninResult("failure")

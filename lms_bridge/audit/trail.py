@@ -89,7 +89,10 @@ def record_event(
 ) -> AuditEvent:
     """Append one record to the trail and flush it; the caller's unit of work commits it.
 
-    Call it inside a writing unit of work: the append lock is held until that commits.
+    Call it inside a writing unit of work, after the change it records and after the
+    caller's own locks: on PostgreSQL the append lock is held until the commit, so taking
+    more locks after it could deadlock with another writer. (Should two appends race
+    anyway, the unique ``seq`` refuses the second: the chain never forks.)
     """
     lock_keys(session, [APPEND_LOCK])
     head = session.execute(

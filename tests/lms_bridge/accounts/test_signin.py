@@ -3,15 +3,18 @@ answers that never reveal whether an account exists."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
-from lms_bridge.accounts import authenticate, create_user, disable_user
+from lms_bridge.accounts import authenticate, create_user, disable_user, reset_password
 from lms_bridge.accounts import signin as signin_module
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db, utcnow
+from lms_bridge.models import SigninAttempt
 
 PASSWORD = "kata-sandi-rahasia"
 ADDRESS = "10.0.0.1"
@@ -79,3 +82,46 @@ def test_one_address_failing_on_many_accounts_is_locked_out(account: str) -> Non
     assert "locked" not in outcomes[:30]
     assert authenticate(account, PASSWORD, address="10.9.9.9").outcome == "locked"
     assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
+
+
+def test_parallel_guesses_cannot_get_past_the_limit(app_context: Flask, account: str) -> None:
+    """Ten guesses at once: the password checks run in parallel, but no more than five
+    failures are ever counted; the others are refused as locked."""
+    app = app_context
+    outcomes: list[str] = []
+    start = threading.Barrier(10)
+
+    def guess() -> None:
+        with app.app_context():
+            start.wait()
+            outcomes.append(authenticate(account, "wrong", address=ADDRESS).outcome)
+            db.session.remove()
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 10
+    failures = db.session.scalar(
+        select(func.count()).where(
+            SigninAttempt.email == account, SigninAttempt.outcome == "failure"
+        )
+    )
+    assert failures == 5
+    assert outcomes.count("locked") == 6  # the fifth failure says so, and the five after it
+
+
+def test_a_password_changed_during_the_check_does_not_sign_in(
+    account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash is checked outside the transaction; a reset in between wins."""
+    real_check = signin_module.check_password_hash
+
+    def check_then_reset(stored: str, password: str) -> bool:
+        matches = real_check(stored, password)
+        reset_password(account, actor="admin", password="another-password-1")
+        return matches
+
+    monkeypatch.setattr(signin_module, "check_password_hash", check_then_reset)
+    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "failure"

@@ -1,0 +1,70 @@
+"""CPU per request of the machine paths through the whole Flask stack, in one process.
+
+``python -m bench.request_overhead [--requests N] [--runs N]`` builds the app of the
+checkout it runs in (on a throwaway SQLite file), authenticates one LMS client, and times
+GET /xapi/about and GET /xapi/statements?limit=1 with Flask's test client: process CPU per
+request, median and best of ``--runs``. No network and no other process, so it isolates
+what the app's hooks (sessions, sign-in, CSRF, catalogs) cost a machine request. Run it
+from two checkouts alternately to compare them (``cd OTHER && python -m
+bench.request_overhead``); the host is shared, so compare medians of several runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PATHS = ("/xapi/about", "/xapi/statements?limit=1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500, help="requests per run (500)")
+    parser.add_argument("--runs", type=int, default=7, help="runs per path (7)")
+    options = parser.parse_args()
+    sys.path.insert(0, str(Path.cwd()))  # the checkout this runs in, not an installed one
+    from lms_bridge.access import create_client  # noqa: PLC0415
+    from lms_bridge.app import create_app  # noqa: PLC0415
+    from lms_bridge.cli import upgrade_database  # noqa: PLC0415
+    from lms_bridge.settings import Settings  # noqa: PLC0415
+
+    folder = tempfile.mkdtemp(prefix="lms-bridge-overhead-")
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{folder}/overhead.db",
+            secret_key="overhead",  # noqa: S106 (a throwaway database's)
+            secret_hash_method="pbkdf2:sha256:1000",  # noqa: S106 (cheap on purpose)
+            log_level="WARNING",
+        )
+    )
+    with app.app_context():
+        upgrade_database()
+        create_client("overhead", key="overhead", secret="overhead", scopes=["all"])  # noqa: S106
+    client = app.test_client()
+    headers = {
+        "Authorization": "Basic " + base64.b64encode(b"overhead:overhead").decode(),
+        "X-Experience-API-Version": "1.0.3",
+    }
+    print(f"checkout {Path.cwd()}")
+    for path in PATHS:
+        for _ in range(200):  # warm caches, pools, the verified-secret memo
+            client.get(path, headers=headers)
+        per_request = []
+        for _ in range(options.runs):
+            start = time.process_time()
+            for _ in range(options.requests):
+                client.get(path, headers=headers)
+            per_request.append((time.process_time() - start) / options.requests * 1e6)
+        print(
+            f"  {path:28} median {statistics.median(per_request):6.0f} µs/request "
+            f"(best {min(per_request):.0f}, {options.runs} runs of {options.requests})"
+        )
+
+
+if __name__ == "__main__":
+    main()
