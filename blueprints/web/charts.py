@@ -95,12 +95,13 @@ def column_chart(
                 highlight=highlight,
             )
         )
+    steps = min(4, top)  # a top of 1 or 2 people gets no repeated labels
     ticks = tuple(
         Tick(
-            at=round(MARGIN_TOP + plot_height * (1 - part / 4), 1),
-            label=f"{top * part // 4:,}".replace(",", "."),
+            at=round(MARGIN_TOP + plot_height * (1 - part / steps), 1),
+            label=f"{top * part // steps:,}".replace(",", "."),
         )
-        for part in range(5)
+        for part in range(steps + 1)
     )
     marker = round(MARGIN_LEFT + marker_index * slot, 1) if marker_index is not None else None
     return Chart(
