@@ -6,11 +6,14 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from lms_bridge.credit import current_policy
-from lms_bridge.credit.agency_year import PersonYear, agency_year, distribution
+from lms_bridge.credit.agency_year import PersonYear, agency_year, distribution, read_agency_year
+from lms_bridge.credit.decisions import reject_credit
 from lms_bridge.credit.reports import AgencyUnknown
 from lms_bridge.db import db
+from lms_bridge.models import CreditEntry
 from tests.blueprints.api.conftest import AGENCY, NIP_PPPK, OTHER_AGENCY, add_people, post
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
@@ -97,3 +100,27 @@ def test_an_unknown_agency_raises(app_context: Flask) -> None:
     add_people(row(NIP_A, "Siti Aminah", "Dinas Pendidikan"))
     with pytest.raises(AgencyUnknown):
         agency_year(db.session(), current_policy(), agency="Pemerintah Provinsi Lampong", year=2025)
+
+
+def test_kept_figures_follow_every_change_of_the_ledger(
+    app_context: Flask, xapi: XAPIClient
+) -> None:
+    """The page keeps an agency's year per process, but never shows one the ledger left."""
+    add_people(row(NIP_A, "Siti Aminah", "Dinas Pendidikan"))
+    post(xapi, *days_of_elearning(NIP_A, 3))
+    policy = current_policy()
+    first = read_agency_year(policy, agency=AGENCY, year=2025)
+    assert first.summary.total_jp == Decimal(24)
+    assert read_agency_year(policy, agency=AGENCY, year=2025) is first  # kept
+
+    entry = db.session.scalars(select(CreditEntry).order_by(CreditEntry.id)).first()
+    assert entry is not None
+    reject_credit(entry.id, decided_by="auditor", reason="bukan kegiatan")
+    decided = read_agency_year(policy, agency=AGENCY, year=2025)
+    assert decided.summary.total_jp == Decimal(16)  # a decision moves the figures
+
+    post(xapi, completion(actor=asn(NIP_A), module=9, minutes=90, timestamp="2025-06-01T02:00:00Z"))
+    assert read_agency_year(policy, agency=AGENCY, year=2025).summary.total_jp == Decimal(18)
+
+    add_people(row(NIP_B, "Budi Pribadi", "Dinas Kesehatan"))
+    assert read_agency_year(policy, agency=AGENCY, year=2025).summary.staff == 2  # directory
