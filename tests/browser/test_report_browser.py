@@ -39,6 +39,8 @@ def test_the_agency_page_shows_the_ledgers_numbers_and_downloads_them(
     expect(page.locator('[data-figure="pending"]')).to_have_text("3")
     expect(page.get_by_role("img", name="Jumlah pegawai menurut JP tahun ini")).to_be_visible()
     screenshot(page, "agency")
+    page.locator("#distribution-heading").scroll_into_view_if_needed()
+    screenshot(page, "agency-charts")
 
     with page.expect_download() as download:
         page.locator("#below-heading").get_by_role("link", name="XLSX").click()
