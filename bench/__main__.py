@@ -57,6 +57,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.agency import OPT_IN
 from bench.client import Endpoint, send_once
 from bench.report import ScenarioResult, failures_text, table, write_json
 from bench.scenarios import REGISTRY, Context, Settings
@@ -165,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--seed", type=int, default=1, help="random seed of the data (%(default)s)")
     load.add_argument(
         "--scenarios",
-        default=",".join(REGISTRY),
+        default=",".join(name for name in REGISTRY if name not in OPT_IN),
         help="comma-separated scenarios to run, in this order (default %(default)s)",
     )
     out = p.add_argument_group("output")

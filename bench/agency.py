@@ -34,6 +34,9 @@ from bench.report import Goal, ScenarioResult
 from bench.scenarios import Context, _line, _post, _warm_up, check_ids, scenario
 from bench.statements import Json
 
+OPT_IN = frozenset({"agency-page", "agency-xlsx"})
+"""Run only when named (``--scenarios agency-page,agency-xlsx``): they add 10,000 people and
+100,000 statements of their own, which would change what the default scenarios measure."""
 PEOPLE = 10_000
 STATEMENTS_PER_PERSON = 10
 UNITS = 25
