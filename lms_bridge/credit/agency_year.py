@@ -10,6 +10,7 @@ one bar per person does not) and the share reaching the target per unit kerja.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -184,7 +185,13 @@ def ledger_state(session: Session) -> LedgerState:
 
 CACHED_YEARS = 32
 """Agency years kept per process (the most recently read)."""
-_cache: OrderedDict[tuple[str, str, str, int], tuple[LedgerState, AgencyYear]] = OrderedDict()
+KEPT_SECONDS = 60.0
+"""The longest a kept year is used, even when the ledger state has not moved: two writers
+can commit out of the order of their ids and times, so the last of a burst of changes may
+not move the newest id or ``updated_at``; this bounds how long such a change can hide."""
+_cache: OrderedDict[tuple[str, str, str, int], tuple[LedgerState, float, AgencyYear]] = (
+    OrderedDict()
+)
 _cache_lock = threading.Lock()
 
 
@@ -194,21 +201,22 @@ def read_agency_year(policy: Policy, *, agency: str, year: int) -> AgencyYear:
     Summing a province's ledger takes a few hundred milliseconds at 10,000 people, and the
     page is opened far more often than the ledger of a whole agency changes in a way that
     matters, so each process keeps the figures it computed with the ledger state they
-    reflect (:func:`ledger_state`, three index probes) and computes them again only when
-    that state has moved. The figures are never older than the ledger.
+    reflect (:func:`ledger_state`, three index probes) and computes them again when that
+    state has moved, or after :data:`KEPT_SECONDS` at most.
     """
     with unit_of_work(writes=False) as session:
         bind = session.get_bind()
         key = (str(bind.engine.url), policy.version, agency, year)
         state = ledger_state(session)
+        now = time.monotonic()
         with _cache_lock:
             cached = _cache.get(key)
-            if cached is not None and cached[0] == state:
+            if cached is not None and cached[0] == state and now - cached[1] < KEPT_SECONDS:
                 _cache.move_to_end(key)
-                return cached[1]
+                return cached[2]
         figures = agency_year(session, policy, agency=agency, year=year)
     with _cache_lock:
-        _cache[key] = (state, figures)
+        _cache[key] = (state, now, figures)
         _cache.move_to_end(key)
         while len(_cache) > CACHED_YEARS:
             _cache.popitem(last=False)

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+import lms_bridge.credit.agency_year
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.agency_year import PersonYear, agency_year, distribution, read_agency_year
 from lms_bridge.credit.decisions import reject_credit
@@ -103,7 +104,7 @@ def test_an_unknown_agency_raises(app_context: Flask) -> None:
 
 
 def test_kept_figures_follow_every_change_of_the_ledger(
-    app_context: Flask, xapi: XAPIClient
+    app_context: Flask, xapi: XAPIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page keeps an agency's year per process, but never shows one the ledger left."""
     add_people(row(NIP_A, "Siti Aminah", "Dinas Pendidikan"))
@@ -112,6 +113,9 @@ def test_kept_figures_follow_every_change_of_the_ledger(
     first = read_agency_year(policy, agency=AGENCY, year=2025)
     assert first.summary.total_jp == Decimal(24)
     assert read_agency_year(policy, agency=AGENCY, year=2025) is first  # kept
+    monkeypatch.setattr(lms_bridge.credit.agency_year, "KEPT_SECONDS", 0.0)
+    assert read_agency_year(policy, agency=AGENCY, year=2025) is not first  # aged out
+    monkeypatch.undo()
 
     entry = db.session.scalars(select(CreditEntry).order_by(CreditEntry.id)).first()
     assert entry is not None
