@@ -21,8 +21,9 @@ from lms_bridge.people.nip import is_nip
 
 bp = Blueprint("people", __name__)
 
-HISTORY_ENDPOINT = "web.entries.history"
-"""The entry history page (the verification pages'); linked when the app has it."""
+HISTORY_ENDPOINT = "web.entries.show"
+"""The entry page with its history (blueprints/web/entries.py of the verification pages);
+linked when the app has it."""
 
 STATUS_NAMES = {
     "pending": lazy_gettext("pending verification"),
