@@ -101,7 +101,10 @@ def test_a_deleted_record_renumbered_is_still_detected(app_context: Flask) -> No
     append(4)
     with db.engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_events WHERE seq = 2"))
-        connection.execute(text("UPDATE audit_events SET seq = seq - 1 WHERE seq > 2"))
+        for seq in (3, 4):  # one row at a time: PostgreSQL checks uniqueness per row
+            connection.execute(
+                text("UPDATE audit_events SET seq = seq - 1 WHERE seq = :seq"), {"seq": seq}
+            )
     assert check() == (False, 2, 2)
 
 
