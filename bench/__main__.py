@@ -57,12 +57,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.agency import OPT_IN as AGENCY_OPT_IN
 from bench.client import Endpoint, send_once
-from bench.queue import OPT_IN
+from bench.queue import OPT_IN as QUEUE_OPT_IN
 from bench.report import ScenarioResult, failures_text, table, write_json
 from bench.scenarios import REGISTRY, Context, Settings
 from bench.server import REPO_ROOT, Spawned, SpawnError, redact, spawn
 from bench.statements import Population
+
+OPT_IN = AGENCY_OPT_IN | QUEUE_OPT_IN
+"""Page scenarios that seed a directory of their own: they run only when named."""
 
 DEFAULT_URL = "http://127.0.0.1:8000/xapi"
 EXIT_FAILED_REQUESTS = 1

@@ -353,5 +353,6 @@ def recompute(ctx: Context) -> ScenarioResult:
     return result
 
 
+from bench import agency as _agency  # noqa: E402, F401  (registers agency-page, agency-xlsx)
 from bench import cohort as _cohort  # noqa: E402, F401  (registers cohort-progress, after the queries)
 from bench import queue as _queue  # noqa: E402, F401  (registers queue-first, queue-filtered)

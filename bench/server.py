@@ -165,8 +165,11 @@ def spawn(
             database_url = f"sqlite:///{scratch}/bench.db"
         elif database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        port = port or free_port()
+        port = int(os.environ.get("LMS_BRIDGE_BENCH_PORT") or 0) or free_port()
         env = {
+            # One key for every worker: a person's session cookie signed by one gunicorn
+            # worker must be valid in the others (the default is a key per process).
+            "LMS_BRIDGE_SECRET_KEY": secrets.token_hex(32),
             **os.environ,
             **(server_env or {}),
             "LMS_BRIDGE_DATABASE_URL": database_url,

@@ -326,7 +326,7 @@ def init_api(app: Flask) -> Api:
     )
     api = Api(app)
     scopes: dict[str, tuple[str, ...]] = {}
-    for family in (credit_views.bp, people_views.bp, programs_views.bp):
+    for family in (credit_views.bp, people_views.bp, programs_views.bp, exports_views.bp):
         scopes.update(family.scopes)
         api.register_blueprint(family.blueprint)
     app.extensions[API_EXTENSION] = api
@@ -336,6 +336,7 @@ def init_api(app: Flask) -> Api:
 
 
 from blueprints.api import credit as credit_views  # noqa: E402  (views register on their blueprints)
+from blueprints.api import exports as exports_views  # noqa: E402
 from blueprints.api import people as people_views  # noqa: E402
 from blueprints.api import programs as programs_views  # noqa: E402
 

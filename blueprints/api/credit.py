@@ -68,6 +68,7 @@ def person_year(query: dict[str, Any], nip: str) -> PersonCredit:
 )
 @bp.arguments(YearQuery, location="query")
 @bp.response(200, AgencySummarySchema)
+@bp.alt_response(404, description="Instansi tidak ada di direktori (no such agency)")
 def agency_year(query: dict[str, Any], agency: str) -> AgencySummary:
     """Staff reaching the target, and JP by form and by path (the directory's agency)."""
     return agency_summary(agency, query.get("year"))

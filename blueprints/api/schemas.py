@@ -337,3 +337,68 @@ class ParticipantProgressSchema(ProgressFrameSchema):
     """One row of the matrix."""
 
     participant = fields.Nested(ParticipantRowSchema)
+# --- SIASN exports -----------------------------------------------------------------------------
+
+
+class ExportQuery(YearQuery):
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "csv", "xlsx"]),
+        metadata={"description": "json (default), or a csv / xlsx file of the rows"},
+    )
+
+
+class ExportRecordSchema(Schema):
+    id = fields.Integer()
+    agency = fields.String()
+    year = fields.Integer()
+    exported_by = fields.String()
+    exported_at = fields.DateTime()
+    row_count = fields.Integer()
+    new_rows = fields.Integer(metadata={"description": "Rows new or changed since the last"})
+
+
+class KursusRowSchema(Schema):
+    """A SIASN "kursus" row in SIASN's own field names (dates d-m-Y, hours an integer)."""
+
+    entry_id = fields.Integer(metadata={"description": "The credit entry (training record)"})
+    nip = fields.String()
+    nama = fields.String()
+    jenis_diklat_id = fields.Integer(data_key="jenisDiklatId")
+    nama_kursus = fields.String(data_key="namaKursus")
+    institusi_penyelenggara = fields.String(data_key="institusiPenyelenggara")
+    tanggal_kursus = fields.Date("%d-%m-%Y", data_key="tanggalKursus")
+    tanggal_selesai_kursus = fields.Date("%d-%m-%Y", data_key="tanggalSelesaiKursus")
+    tahun_kursus = fields.Integer(data_key="tahunKursus")
+    jumlah_jam = fields.Integer(data_key="jumlahJam")
+    nomor_sertipikat = fields.String(data_key="nomorSertipikat", allow_none=True)
+    jp = fields.Float(metadata={"description": "The ledger's JP before rounding"})
+    change = fields.String(metadata={"enum": ["new", "changed", "exported"]})
+
+
+class LeftOutSchema(Schema):
+    entry_id = fields.Integer()
+    nip = fields.String()
+    nama = fields.String()
+    nama_kursus = fields.String()
+    form = fields.String()
+    status = fields.String()
+    jp = fields.Float()
+    reasons = fields.List(
+        fields.String(metadata={"enum": ["not_verified", "no_code", "zero_jp", "no_nip"]})
+    )
+
+
+class KursusExportSchema(Schema):
+    agency = fields.String()
+    year = fields.Integer()
+    rounding = fields.String(metadata={"description": "How jumlahJam was rounded, per record"})
+    rows = fields.List(fields.Nested(KursusRowSchema))
+    left_out = fields.List(fields.Nested(LeftOutSchema))
+    new_rows = fields.Integer()
+    previous = fields.Nested(ExportRecordSchema, allow_none=True)
+    recorded = fields.Nested(ExportRecordSchema, allow_none=True)
+
+
+class ExportHistorySchema(Schema):
+    exports = fields.List(fields.Nested(ExportRecordSchema))

@@ -15,11 +15,14 @@ from wtforms import ValidationError
 
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
+from blueprints.web.agency_pages import bp as agency_pages
 from blueprints.web.entries import bp as entry_pages
+from blueprints.web.export_pages import bp as export_pages
 from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
 from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
+from blueprints.web.person_pages import bp as person_pages
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
 from blueprints.web.unmatched import bp as unmatched_pages
@@ -40,6 +43,9 @@ PAGES: list[Blueprint] = [
     queue_pages,
     entry_pages,
     unmatched_pages,
+    agency_pages,
+    person_pages,
+    export_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

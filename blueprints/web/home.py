@@ -1,15 +1,16 @@
-"""The page people land on after signing in, and a page per agency they see.
+"""The page people land on after signing in: their agency's year, or a chooser.
 
-A placeholder for the agency's year (issue 13): it lists the agencies the person sees and
-links each to its page, which other agencies' people get as a 404.
+Someone who sees one agency of the directory goes straight to its year
+(blueprints.web.agency_pages); someone who sees several (an administrator, an auditor of two
+agencies), or whose agency has nobody in the directory yet, chooses here.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from blueprints.web.access import current_principal, require_agency, role_required
+from blueprints.web.access import current_principal, role_required
 from lms_bridge.people import list_agencies
 
 bp = Blueprint("home", __name__)
@@ -22,14 +23,6 @@ def index() -> ResponseReturnValue:
     principal = current_principal()
     known = list_agencies()
     agencies = principal.visible_agencies([*known, *principal.agencies])
+    if len(agencies) == 1 and agencies[0] in known:
+        return redirect(url_for("web.agency.this_year", agency=agencies[0]))
     return render_template("web/home.html", agencies=agencies)
-
-
-@bp.route("/agencies/<agency>")
-@role_required()
-def agency(agency: str) -> ResponseReturnValue:
-    """One agency's page (404 for anyone who does not see it)."""
-    principal = require_agency(agency)
-    return render_template(
-        "web/agency.html", agency=agency, may_decide=principal.may_decide(agency)
-    )

@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lms_bridge.credit.siasn_reference import jenis_diklat
 from lms_bridge.data_files import DataFileError, load_yaml_mapping, read_data_file
 from xapi.fields import is_iri
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[1] / "policies" / "jp-policy.yaml"
 
 Path_ = Literal["klasikal", "nonklasikal"]
+Rounding = Literal["down", "half-up", "up"]
 Method = Literal["fixed", "duration", "nominal"]
 NoDuration = Literal["nominal", "fixed", "review", "none"]
 
@@ -69,6 +71,8 @@ class Rule:
     matches: tuple[Match, ...]
     jp: JpRule
     auto_verified: bool
+    siasn_jenis_diklat: int | None = None
+    """SIASN's ``jenisDiklatId`` for this rule's credit (the rule's own, else its form's)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,16 @@ class CatalogueEntry:
     activity_id: str
     title: str
     nominal_jp: Decimal
+
+
+@dataclass(frozen=True)
+class SiasnExport:
+    """How credit becomes SIASN "kursus" rows (domain.md, "SIASN training codes")."""
+
+    organiser: str = "BPSDM"
+    """``institusiPenyelenggara`` of every row: the agency that runs the LMS."""
+    rounding: Rounding = "down"
+    """How a record's fractional JP become SIASN's integer ``jumlahJam`` (per record)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ class Policy:
     catalogue: dict[str, CatalogueEntry] = field(default_factory=dict)
     pppk_ceiling_jp: Decimal | None = None
     """PP 49/2018 art. 40: at most this many JP per contract year for PPPK (a flag, not a cap)."""
+    siasn: SiasnExport = field(default_factory=SiasnExport)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if the policy has none)."""
@@ -189,6 +204,19 @@ class RuleSchema(Schema):
     match = OneOrMany(required=True)
     jp = fields.Nested(JpSchema, required=True)
     auto_verified = fields.Boolean(load_default=None)
+    siasn_jenis_diklat = fields.Integer(load_default=None)
+
+
+class SiasnSchema(Schema):
+    organiser = fields.String(load_default="BPSDM", validate=validate.Length(min=1))
+    rounding = fields.String(
+        load_default="down", validate=validate.OneOf(["down", "half-up", "up"])
+    )
+    jenis_diklat_by_form = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1)),
+        values=fields.Integer(),
+        load_default=dict,
+    )
 
 
 class CatalogueSchema(Schema):
@@ -211,6 +239,7 @@ class PolicySchema(Schema):
     nip_home_pages = fields.List(fields.String(validate=_iri), load_default=list)
     rules = fields.List(fields.Nested(RuleSchema), required=True, validate=validate.Length(min=1))
     catalogue = fields.List(fields.Nested(CatalogueSchema), load_default=list)
+    siasn = fields.Nested(SiasnSchema, load_default=lambda: SiasnSchema().load({}))
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -256,8 +285,12 @@ def _build(data: dict[str, Any], source: str) -> Policy:
                 jp=JpRule(**raw["jp"]),
                 # Domain rule: non-classical credit waits for an auditor unless marked.
                 auto_verified=auto if auto is not None else raw["path"] == "klasikal",
+                siasn_jenis_diklat=raw["siasn_jenis_diklat"]
+                if raw["siasn_jenis_diklat"] is not None
+                else data["siasn"]["jenis_diklat_by_form"].get(raw["form"]),
             )
         )
+    problems += _siasn_problems(data, rules)
     catalogue = {
         item["activity"]: CatalogueEntry(item["activity"], item["title"], item["nominal_jp"])
         for item in data["catalogue"]
@@ -276,7 +309,35 @@ def _build(data: dict[str, Any], source: str) -> Policy:
         rules=tuple(rules),
         catalogue=catalogue,
         pppk_ceiling_jp=data["pppk_ceiling_jp"],
+        siasn=SiasnExport(organiser=data["siasn"]["organiser"], rounding=data["siasn"]["rounding"]),
     )
+
+
+def _siasn_problems(data: dict[str, Any], rules: list[Rule]) -> list[str]:
+    """Every SIASN code must exist in the reference and sit on its rule's path."""
+    codes = jenis_diklat()
+    problems: list[str] = []
+    forms = {rule.form: rule.path for rule in rules}
+
+    def check(where: str, code: int, path: str) -> None:
+        known = codes.get(code)
+        if known is None:
+            problems.append(f"{where}: {code} is not a SIASN jenisDiklat code (1-{max(codes)})")
+        elif known.path != path:
+            problems.append(
+                f"{where}: {code} ({known.name}) is a {known.path} code, the rule is {path}"
+            )
+
+    for form, code in data["siasn"]["jenis_diklat_by_form"].items():
+        where = f"siasn.jenis_diklat_by_form.{form}"
+        if form not in forms:
+            problems.append(f"{where}: no rule has the form {form!r}")
+        else:
+            check(where, code, forms[form])
+    for position, (raw, rule) in enumerate(zip(data["rules"], rules, strict=True)):
+        if raw["siasn_jenis_diklat"] is not None:
+            check(f"rules[{position}].siasn_jenis_diklat", raw["siasn_jenis_diklat"], rule.path)
+    return problems
 
 
 def parse_policy(text: str, source: str = "policy") -> Policy:

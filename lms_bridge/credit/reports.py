@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.ledger import COUNTING
@@ -48,6 +49,16 @@ class ReportError(LookupError):
 
 class PersonUnknown(ReportError):
     """No person with this NIP in the directory, and no credit for it either."""
+
+
+class AgencyUnknown(ReportError):
+    """No person of the directory works in this agency: a misspelling, not an empty year."""
+
+    def __init__(self, agency: str) -> None:
+        super().__init__(
+            f"instansi {agency!r} tidak ada di direktori (no such agency in the directory)"
+        )
+        self.agency = agency
 
 
 @dataclass(frozen=True)
@@ -180,23 +191,29 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
 
 
 def person_credit(nip: str, year: int | None = None) -> PersonCredit:
-    """A person's credit for ``year`` (default: this year in the policy's time zone).
+    """A person's credit for ``year`` under the running app's policy (default: this year)."""
+    policy = current_policy()
+    return credit_of_person(
+        db.session(), policy, nip, year if year is not None else current_year(policy)
+    )
+
+
+def credit_of_person(session: Session, policy: Policy, nip: str, year: int) -> PersonCredit:
+    """A person's credit for ``year``.
 
     Someone credited through a NIP account may not be in the directory yet: their credit is
     reported with name and agency unknown rather than hidden. Raises :class:`PersonUnknown`
     when the NIP is neither in the directory nor credited ever.
     """
-    policy = current_policy()
-    year = year if year is not None else current_year(policy)
     nip = normalise_nip(nip)
-    person = db.session.get(Person, nip)
-    rows: Sequence[CreditEntry] = db.session.scalars(
+    person = session.get(Person, nip)
+    rows: Sequence[CreditEntry] = session.scalars(
         select(CreditEntry)
         .where(CreditEntry.nip == nip, CreditEntry.year == year)
         .order_by(CreditEntry.local_date, CreditEntry.occurred_at, CreditEntry.id)
     ).all()
     if person is None and not rows:
-        credited = db.session.scalar(select(CreditEntry.id).where(CreditEntry.nip == nip).limit(1))
+        credited = session.scalar(select(CreditEntry.id).where(CreditEntry.nip == nip).limit(1))
         if credited is None:
             raise PersonUnknown(
                 f"NIP {nip} tidak ada di direktori dan belum punya kredit "
@@ -239,14 +256,22 @@ def person_credit(nip: str, year: int | None = None) -> PersonCredit:
 
 
 def agency_summary(agency: str, year: int | None = None) -> AgencySummary:
+    """An agency's year under the running app's policy (see :func:`summarise_agency`)."""
+    policy = current_policy()
+    return summarise_agency(
+        db.session(), policy, agency, year if year is not None else current_year(policy)
+    )
+
+
+def summarise_agency(session: Session, policy: Policy, agency: str, year: int) -> AgencySummary:
     """An agency's year in two queries, however many staff it has.
 
     The first counts the staff and those whose counted JP reach the target (a grouped
     subquery with ``HAVING``); the second sums JP and counts pending entries per (form,
-    path, status), which is a handful of rows that Python folds into the totals.
+    path, status), which is a handful of rows that Python folds into the totals. An agency
+    nobody in the directory works in raises :class:`AgencyUnknown`: answering zeros would
+    make a misspelt name look like an agency where nobody trained.
     """
-    policy = current_policy()
-    year = year if year is not None else current_year(policy)
     target = policy.yearly_target_jp
     in_agency = (
         select(CreditEntry.nip)
@@ -260,11 +285,13 @@ def agency_summary(agency: str, year: int | None = None) -> AgencySummary:
     reaching = in_agency.group_by(CreditEntry.nip).having(func.sum(CreditEntry.jp) >= target)
     staff_count = select(func.count()).select_from(Person).where(Person.agency == agency)
     reached_count = select(func.count()).select_from(reaching.subquery())
-    staff, reached = db.session.execute(
+    staff, reached = session.execute(
         select(staff_count.scalar_subquery(), reached_count.scalar_subquery())
     ).one()
+    if not staff:
+        raise AgencyUnknown(agency)
 
-    grouped = db.session.execute(
+    grouped = session.execute(
         select(
             CreditEntry.form,
             CreditEntry.path,

@@ -5,6 +5,7 @@ from lms_bridge.models.accounts import SigninAttempt, User
 from lms_bridge.models.audit import AuditEvent
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 from lms_bridge.models.documents import Document
+from lms_bridge.models.exports import SiasnExport, SiasnExportRow
 from lms_bridge.models.lrs import (
     AttachmentContent,
     Statement,
@@ -42,6 +43,8 @@ __all__ = [
     "Program",
     "ProgramModule",
     "ProgressEvidence",
+    "SiasnExport",
+    "SiasnExportRow",
     "SigninAttempt",
     "Statement",
     "StatementActivity",

@@ -104,6 +104,9 @@ class CreditEntry(Base):
             "'unmatched')",
             name="status",
         ),
+        # The newest change of the ledger in one index probe: pages that cache figures
+        # computed from the whole ledger (an agency's year) know when they are stale.
+        Index("ix_credit_entries_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -90,13 +90,15 @@ def test_agency_summary_counts_staff_reaching_the_target(
     assert summary_of(reader, year=2024)["total_jp"] == 0
 
 
-def test_an_agency_without_staff_has_a_zero_share(reader: ApiClient) -> None:
-    summary = summary_of(reader, "Pemerintah Kabupaten Tanpa Staf")
-    assert (summary["staff"], summary["reached_target"], summary["reached_target_share"]) == (
-        0,
-        0,
-        0,
-    )
+def test_an_unknown_agency_is_a_404_not_zeros(reader: ApiClient) -> None:
+    """A misspelt agency used to answer 200 with zeros, which reads as "nobody trained"."""
+    add_people(person_row(NIP_A, "Siti Aminah"))
+    response = reader.get(f"/agencies/{quote('Pemerintah Provinsi Lampong')}/summary")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert body["error"] == "AgencyUnknown"
+    assert "Lampong" in body["detail"]
+    assert reader.get(f"/agencies/{quote(AGENCY)}/summary").status_code == 200
 
 
 def test_agency_summary_takes_a_fixed_number_of_queries_however_many_staff(

@@ -7,6 +7,8 @@ from flask import Flask
 from lms_bridge.accounts import create_user
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
+from lms_bridge.people import import_people
+from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PASSWORD, PageClient
 from tests.conftest import XAPIClient
 from tests.statements import statement
@@ -64,7 +66,9 @@ def test_sign_out_is_a_post_and_ends_the_session(viewer_lampung: PageClient) -> 
 def test_another_agencys_page_is_404_and_a_wrong_role_is_403(
     viewer_lampung: PageClient,
 ) -> None:
-    assert viewer_lampung.get(f"/agencies/{LAMPUNG}").status_code == 200
+    with viewer_lampung.app.app_context():
+        import_people([person_row("198503302010121002", "Siti Aminah", agency=LAMPUNG)])
+    assert viewer_lampung.get(f"/agencies/{LAMPUNG}", follow_redirects=True).status_code == 200
     other = viewer_lampung.get(f"/agencies/{BALI}")
     assert other.status_code == 404
     assert "Halaman tidak ditemukan" in other.get_data(as_text=True)

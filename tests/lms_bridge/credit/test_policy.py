@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lms_bridge.credit.policy import DEFAULT_POLICY_FILE, PolicyError, load_policy, parse_policy
+from lms_bridge.credit.siasn_reference import jenis_diklat
 
 GOOD = DEFAULT_POLICY_FILE.read_text()
 
@@ -82,3 +83,46 @@ def test_a_rule_problem_names_the_rule_by_its_id_and_line() -> None:
     [problem] = refused.value.problems
     assert problem.startswith("rules[elearning-duration].jp.max_jp: ")
     assert problem.endswith(f"(baris/line {line})")
+
+
+def test_every_shipped_rule_has_a_siasn_code_on_its_own_path() -> None:
+    policy = load_policy()
+    codes = jenis_diklat()
+    assert len(codes) == 25
+    assert {c.id for c in codes.values() if c.path == "klasikal"} == set(range(1, 14))
+    for rule in policy.rules:
+        assert rule.siasn_jenis_diklat is not None, rule.id
+        assert codes[rule.siasn_jenis_diklat].path == rule.path, rule.id
+    assert policy.rule("elearning-duration").siasn_jenis_diklat == 16
+    assert policy.siasn.rounding == "down"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("    e-learning: 16 ", "    e-learning: 26 "), "not a SIASN jenisDiklat code"),
+        (
+            ("    e-learning: 16 ", "    e-learning: 9 "),
+            "is a klasikal code, the rule is nonklasikal",
+        ),
+        (("    e-learning: 16 ", "    e-lerning: 16 "), "no rule has the form 'e-lerning'"),
+        (("  rounding: down ", "  rounding: sideways "), "siasn.rounding"),
+        (
+            ("    form: webinar\n", "    form: webinar\n    siasn_jenis_diklat: 3\n"),
+            "rules[1].siasn_jenis_diklat: 3 (Diklat Teknis) is a klasikal code",
+        ),
+    ],
+)
+def test_a_bad_siasn_mapping_is_refused(change: tuple[str, str], problem: str) -> None:
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(PolicyError) as refused:
+        parse_policy(GOOD.replace(old, new, 1))
+    assert problem in str(refused.value)
+
+
+def test_a_rule_code_wins_over_its_form_code() -> None:
+    text = GOOD.replace("    form: webinar\n", "    form: webinar\n    siasn_jenis_diklat: 17\n", 1)
+    assert parse_policy(text).rule("webinar-attendance").siasn_jenis_diklat == 17
+    without = GOOD.replace("    webinar: 25 ", "    # webinar: 25 ", 1)
+    assert parse_policy(without).rule("webinar-attendance").siasn_jenis_diklat is None
