@@ -183,7 +183,7 @@ def test_an_activity_named_like_a_script_is_shown_as_text(seeded: Seeded, audito
         dialog.dismiss()
 
     auditor.on("dialog", on_dialog)
-    auditor.goto(auditor.url.rsplit("/", 1)[0] + "/queue")
+    auditor.goto(seeded.site.url("/queue"))
     expect(auditor.get_by_role("link", name=XSS)).to_be_visible()
     auditor.get_by_text("Pernyataan mentah").first.click()
     expect(auditor.locator("pre.raw").first).to_contain_text(XSS)
