@@ -16,6 +16,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from blueprints.api import init_api
+from blueprints.throttle import init_throttle
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         max_age=86400,
     )
 
+    init_throttle(app, settings)  # failed sign-ins, per key and per address
     app.register_blueprint(xapi_blueprint)
     init_api(app)  # /api/v1 and its OpenAPI document
     _register_error_handlers(app)
