@@ -232,9 +232,7 @@ def _decoy_hash() -> str:
     method = current_settings().secret_hash_method
     with _decoy_lock:
         if method not in _decoy_hashes:
-            _decoy_hashes[method] = generate_password_hash(
-                secrets.token_urlsafe(30), method=method
-            )
+            _decoy_hashes[method] = generate_password_hash(secrets.token_urlsafe(30), method=method)
         return _decoy_hashes[method]
 
 
