@@ -15,6 +15,12 @@ What it measures, against a running server (``--url``) or one it starts itself (
     drawn from the stored data, ``--queries`` requests per run. Target: p99 < 50 ms with at
     least 100,000 statements stored.
 
+``soak``, ``auth-attack``, ``recompute-scale`` (only when named in ``--scenarios``; see
+``bench/soak.py`` and ``bench/ledger_scale.py``)
+    Ten minutes at 80% of the peak batched rate with trickles of single POSTs and queries,
+    sampling every worker's RSS; valid clients' latency alone and under a flood of wrong
+    secrets; ``credit recompute`` over 100,000 people and 1,000,000 statements.
+
 The targets are for the reference deployment: a 2-core machine running gunicorn and
 PostgreSQL. Anywhere else (SQLite, a laptop, a CI runner) the figures are for comparison
 between runs of the same machine, not proof of the targets.
@@ -165,8 +171,51 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--seed", type=int, default=1, help="random seed of the data (%(default)s)")
     load.add_argument(
         "--scenarios",
-        default=",".join(REGISTRY),
+        default=",".join(name for name, s in REGISTRY.items() if s.default),
         help="comma-separated scenarios to run, in this order (default %(default)s)",
+    )
+    long = p.add_argument_group("soak, auth-attack, recompute-scale (only when named)")
+    long.add_argument(
+        "--soak-seconds", type=float, default=600.0, help="length of the soak (%(default)s)"
+    )
+    long.add_argument(
+        "--soak-peak-seconds",
+        type=float,
+        default=30.0,
+        help="how long the soak measures the peak batched rate first (%(default)s)",
+    )
+    long.add_argument(
+        "--soak-share", type=float, default=0.8, help="share of the peak held (%(default)s)"
+    )
+    long.add_argument(
+        "--soak-trickle",
+        type=float,
+        default=5.0,
+        help="single POSTs and queries per second each, during the soak (%(default)s)",
+    )
+    long.add_argument(
+        "--attackers", type=_positive, default=8, help="wrong-secret threads (%(default)s)"
+    )
+    long.add_argument(
+        "--attack-seconds", type=float, default=20.0, help="length of each run (%(default)s)"
+    )
+    long.add_argument(
+        "--valid-rate",
+        type=float,
+        default=20.0,
+        help="requests/s of each valid connection in auth-attack (%(default)s)",
+    )
+    long.add_argument(
+        "--recompute-people", type=_count, default=100_000, help="people seeded (%(default)s)"
+    )
+    long.add_argument(
+        "--recompute-statements",
+        type=_count,
+        default=1_000_000,
+        help="statements seeded for recompute-scale (%(default)s)",
+    )
+    server.add_argument(
+        "--port", type=int, default=0, help="with --spawn: the port to bind (0 = any free one)"
     )
     out = p.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="FILE", help="write every run's figures here")
@@ -222,6 +271,15 @@ def settings_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Setti
         timeout=args.timeout,
         max_failures=args.max_failures,
         scenarios=names,
+        soak_seconds=args.soak_seconds,
+        soak_peak_seconds=args.soak_peak_seconds,
+        soak_share=args.soak_share,
+        soak_trickle=args.soak_trickle,
+        attackers=args.attackers,
+        attack_seconds=args.attack_seconds,
+        valid_rate=args.valid_rate,
+        recompute_people=args.recompute_people,
+        recompute_statements=args.recompute_statements,
     )
 
 
@@ -309,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.list:
         for s in REGISTRY.values():
-            print(f"{s.name:12} {s.summary}")
+            print(f"{s.name:16} {s.summary}{'' if s.default else ' (only when named)'}")
         return 0
     settings = settings_from(args, p)
     with ExitStack() as stack:
@@ -318,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.spawn:
                 server_env = dict(item.split("=", 1) for item in args.server_env)
                 spawned = stack.enter_context(
-                    spawn(args.spawn, args.server_dir.resolve(), log, server_env)
+                    spawn(args.spawn, args.server_dir.resolve(), log, server_env, args.port)
                 )
                 settings = replace(
                     settings, url=spawned.url, key=spawned.key, secret=spawned.secret

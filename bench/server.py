@@ -151,6 +151,7 @@ def spawn(
     server_dir: Path,
     log: Callable[[str], None],
     server_env: dict[str, str] | None = None,
+    port: int = 0,
 ) -> Iterator[Spawned]:
     """Yield a running server on ``database_url``; ``sqlite`` alone means a throwaway file.
 
@@ -162,7 +163,7 @@ def spawn(
             database_url = f"sqlite:///{scratch}/bench.db"
         elif database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        port = free_port()
+        port = port or free_port()
         env = {
             **os.environ,
             **(server_env or {}),

@@ -37,7 +37,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import orjson
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, literal, select, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -49,11 +49,10 @@ from lms_bridge.credit.ledger import (
     evidence_rows,
     insert_evidence,
     rebuild_groups,
-    rows_for_groups,
 )
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.rules import NominalJp
-from lms_bridge.db import unit_of_work, utcnow
+from lms_bridge.db import UTCDateTime, unit_of_work, utcnow
 from lms_bridge.lrs.bulk import lock_keys
 from lms_bridge.models import Statement
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
@@ -112,13 +111,28 @@ def _scope(policy: Policy, year: int | None) -> list[ColumnElement[bool]]:
 
 
 def _snapshot(session: Session, groups: Collection[GroupKey]) -> dict[GroupKey, Decimal]:
-    """JP that count, per group (absent = nothing counts)."""
-    ordered = sorted(groups)
+    """JP that count, per group (absent = nothing counts).
+
+    Read by person (the leading column of the entries' unique index): a row-value IN over
+    hundreds of groups is planned slowly, and every other entry of these people is left as
+    it was, so it changes no count.
+    """
+    subjects = sorted({group[0] for group in groups})
     counted: dict[GroupKey, Decimal] = {}
-    for start in range(0, len(ordered), GROUP_CHUNK):
-        for entry in rows_for_groups(session, CreditEntry, ordered[start : start + GROUP_CHUNK]):
-            if entry.status in COUNTING:
-                counted[(entry.subject_key, entry.activity_key, entry.rule_id)] = entry.jp
+    for start in range(0, len(subjects), GROUP_CHUNK):
+        rows = session.execute(
+            select(
+                CreditEntry.subject_key,
+                CreditEntry.activity_key,
+                CreditEntry.rule_id,
+                CreditEntry.jp,
+            ).where(
+                CreditEntry.subject_key.in_(subjects[start : start + GROUP_CHUNK]),
+                CreditEntry.status.in_(COUNTING),
+            )
+        )
+        for subject_key, activity_key, rule_id, jp in rows:
+            counted[(subject_key, activity_key, rule_id)] = jp
     return counted
 
 
@@ -262,20 +276,31 @@ def _recompute_actors(
     policy = run.policy
     groups: set[GroupKey] = set()
     read = 0
-    last_pk = 0
+    # The chunk is the range of actor keys [first, last]; pages follow the (actor_key,
+    # stored, pk) index, so each page is one index range scan, not a filter over the table.
+    position = tuple_(Statement.actor_key, Statement.stored, Statement.pk)
+    resume_from: ColumnElement[bool] = Statement.actor_key >= actors[0]
     while True:
         rows = session.execute(
-            select(Statement.pk, Statement.statement_id, Statement.payload, Statement.voided)
-            .where(
-                Statement.actor_key.in_(actors), *_scope(policy, run.year), Statement.pk > last_pk
+            select(
+                Statement.pk,
+                Statement.statement_id,
+                Statement.payload,
+                Statement.voided,
+                Statement.actor_key,
+                Statement.stored,
             )
-            .order_by(Statement.pk)
+            .where(resume_from, Statement.actor_key <= actors[-1], *_scope(policy, run.year))
+            .order_by(Statement.actor_key, Statement.stored, Statement.pk)
             .limit(PAGE)
             .with_for_update(read=True)  # see the module docstring; SQLite renders nothing
         ).all()
         if not rows:
             break
-        last_pk = rows[-1][0]
+        last = rows[-1]
+        resume_from = position > tuple_(
+            literal(last[4]), literal(last[5], UTCDateTime()), literal(last[0])
+        )
         dropped = session.execute(
             delete(CreditEvidence)
             .where(CreditEvidence.statement_pk.in_([row[0] for row in rows]))
@@ -286,7 +311,7 @@ def _recompute_actors(
         groups.update((row[0], row[1], row[2]) for row in dropped)
         batch = [
             CreditableStatement(pk, statement_id, orjson.loads(payload), voided)
-            for pk, statement_id, payload, voided in rows
+            for pk, statement_id, payload, voided, _, _ in rows
         ]
         groups |= insert_evidence(session, evidence_rows(batch, policy, run.nominal_jp))
         read += len(rows)
