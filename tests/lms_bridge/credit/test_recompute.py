@@ -24,7 +24,7 @@ from lms_bridge.credit import recompute as recompute_module
 from lms_bridge.credit.recompute import recompute_credit, unfinished_run
 from lms_bridge.db import db
 from lms_bridge.lrs import bulk
-from lms_bridge.models import CreditEntry
+from lms_bridge.models import CreditEntry, CreditRecomputation
 from lms_bridge.models.credit import CreditEvidence
 from lms_bridge.people.directory import import_people
 from lms_bridge.people.identity import import_actor_mappings
@@ -271,3 +271,36 @@ def test_rematching_many_identities_works_in_chunks_of_bounded_locks(
     assert {row[0] for row in ledger() if row[3] == "pending"} == {
         f"nip:{nip(u)}" for u in range(users)
     }
+
+
+def test_the_command_resumes_a_stopped_run_and_restart_starts_again(
+    xapi: XAPIClient, app_context: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(xapi, people=30)
+    policy = current_policy()
+    real_chunk = recompute_module._recompute_actors
+    calls: list[int] = []
+
+    def failing_second_chunk(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the machine went down")
+        return real_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(recompute_module, "_recompute_actors", failing_second_chunk)
+    with pytest.raises(RuntimeError):
+        recompute_credit(policy, nominal_jp_lookup(policy), chunk_actors=CHUNK)
+    monkeypatch.setattr(recompute_module, "_recompute_actors", real_chunk)
+    runner = app_context.test_cli_runner()
+
+    resumed = runner.invoke(args=["credit", "recompute"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "melanjutkan (resuming) run" in resumed.output
+    assert "60 statements" in resumed.output  # the whole run's count, the first chunk's included
+
+    restarted = runner.invoke(args=["credit", "recompute", "--restart"])
+    assert restarted.exit_code == 0, restarted.output
+    assert "resuming" not in restarted.output
+    db.session.expire_all()
+    runs = db.session.scalars(select(CreditRecomputation).order_by(CreditRecomputation.id)).all()
+    assert [run.finished_at is not None for run in runs] == [True, True]
