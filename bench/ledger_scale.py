@@ -4,8 +4,8 @@ Seeds ``--recompute-people`` ASN (default 100,000, each identified by their NIP 
 SIASN's home page, so every statement resolves) with ``--recompute-statements`` statements
 (default 1,000,000: per person seven module completions of 45-180 minutes and three views,
 over 2025), then times ``lms-bridge credit recompute --restart`` as a process and reports
-its wall time and peak RSS (``wait4``), and the most advisory locks held at once on the
-server while it ran (sampled).
+its wall time and peak RSS (``wait4``), and the most advisory locks held at once in its
+database while it ran (sampled each second).
 
 Seeding through HTTP would take over ten minutes here, so the seed calls the service's own
 ingestion (``lms_bridge.ingest.record_statements``: validation, store, credit, progress,
@@ -173,7 +173,11 @@ def recompute_scale(ctx: Context) -> ScenarioResult:
 
     def sample_locks() -> None:
         while not stop.is_set():
-            held = _psql(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            held = _psql(
+                ctx,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
             if held.isdigit():
                 most_locks[0] = max(most_locks[0], int(held))
             stop.wait(1.0)
@@ -205,7 +209,7 @@ def recompute_scale(ctx: Context) -> ScenarioResult:
     result.notes.append(
         f"recompute: {read:,} statements, {entries} entries in {wall:.1f} s "
         f"({read / wall:,.0f} statements/s), peak RSS {peak_mib:.0f} MiB, at most "
-        f"{most_locks[0]} advisory locks held on the server at once"
+        f"{most_locks[0]} advisory locks held at once in its database"
     )
     result.notes.append("output: " + " | ".join(line.strip() for line in output.splitlines()))
     ctx.log(f"  recompute-scale: {read:,} statements in {wall:.1f} s, peak RSS {peak_mib:.0f} MiB")
