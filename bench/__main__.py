@@ -206,6 +206,11 @@ def parser() -> argparse.ArgumentParser:
         help="requests/s of each valid connection in auth-attack (%(default)s)",
     )
     long.add_argument(
+        "--attack-unknown-keys",
+        action="store_true",
+        help="half the attackers try random keys instead of the valid one",
+    )
+    long.add_argument(
         "--recompute-people", type=_count, default=100_000, help="people seeded (%(default)s)"
     )
     long.add_argument(
@@ -278,6 +283,7 @@ def settings_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Setti
         attackers=args.attackers,
         attack_seconds=args.attack_seconds,
         valid_rate=args.valid_rate,
+        attack_unknown_keys=args.attack_unknown_keys,
         recompute_people=args.recompute_people,
         recompute_statements=args.recompute_statements,
     )

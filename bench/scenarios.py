@@ -54,6 +54,7 @@ class Settings:
     attackers: int = 8
     attack_seconds: float = 20.0
     valid_rate: float = 20.0
+    attack_unknown_keys: bool = False
     recompute_people: int = 100_000
     recompute_statements: int = 1_000_000
 

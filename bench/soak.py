@@ -12,10 +12,10 @@
     back at most about a dozen times in ten minutes.
 ``auth-attack``
     Valid clients' latency (GET one statement, ``--connections`` connections) alone, then
-    while ``--attackers`` threads send wrong secrets as fast as they are answered (half for
-    the valid key, half for random keys). Compare a run with the limits configured against
-    one with them lifted (``--server-env LMS_BRIDGE_FAILED_AUTH_PER_KEY=1000000/minute``
-    and the same for ``..._PER_ADDRESS``).
+    while ``--attackers`` threads send wrong secrets as fast as they are answered (for the
+    valid key; with ``--attack-unknown-keys`` half of them for random keys). Compare a run
+    against one of the code before (``--server-dir``), or with the limits lifted
+    (``--server-env LMS_BRIDGE_FAILED_AUTH_PER_KEY=1000000/minute`` and ``..._PER_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -161,11 +161,12 @@ def _run_streams(jobs: list[tuple[Pace, Stream]]) -> list[threading.Thread]:
 
 @dataclass
 class Attack:
-    """Threads sending wrong secrets (even slots for the valid key, odd ones for random keys)
-    as fast as they are answered, counting the statuses."""
+    """Threads sending wrong secrets as fast as they are answered, counting the statuses:
+    the valid key's, except every ``unknown_every``-th thread, which tries random keys."""
 
     endpoint: Endpoint
     valid_key: str
+    unknown_every: int = 2
     stop: threading.Event = field(default_factory=threading.Event)
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -175,7 +176,8 @@ class Attack:
         plain = self.endpoint.request("GET", "/statements?limit=1")
         try:
             while not self.stop.is_set():
-                key = self.valid_key if slot % 2 == 0 else secrets.token_urlsafe(12)
+                unknown = self.unknown_every and slot % self.unknown_every == 1
+                key = secrets.token_urlsafe(12) if unknown else self.valid_key
                 token = base64.b64encode(f"{key}:{secrets.token_urlsafe(16)}".encode())
                 wire = plain.replace(self.endpoint.authorization.encode(), b"Basic " + token)
                 try:
@@ -367,7 +369,7 @@ def auth_attack(ctx: Context) -> ScenarioResult:
         return stream.result
 
     for thread_count in (0, s.attackers):
-        attack = Attack(ctx.endpoint, ctx.settings.key)
+        attack = Attack(ctx.endpoint, ctx.settings.key, 2 if s.attack_unknown_keys else 0)
         attackers = [
             threading.Thread(target=attack.run, args=(i,), daemon=True) for i in range(thread_count)
         ]
