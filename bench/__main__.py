@@ -15,6 +15,12 @@ What it measures, against a running server (``--url``) or one it starts itself (
     drawn from the stored data, ``--queries`` requests per run. Target: p99 < 50 ms with at
     least 100,000 statements stored.
 
+``soak``, ``auth-attack``, ``recompute-scale`` (only when named in ``--scenarios``; see
+``bench/soak.py`` and ``bench/ledger_scale.py``)
+    Ten minutes at 80% of the peak batched rate with trickles of single POSTs and queries,
+    sampling every worker's RSS; valid clients' latency alone and under a flood of wrong
+    secrets; ``credit recompute`` over 100,000 people and 1,000,000 statements.
+
 The targets are for the reference deployment: a 2-core machine running gunicorn and
 PostgreSQL. Anywhere else (SQLite, a laptop, a CI runner) the figures are for comparison
 between runs of the same machine, not proof of the targets.
@@ -57,16 +63,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.agency import OPT_IN as AGENCY_OPT_IN
 from bench.client import Endpoint, send_once
-from bench.queue import OPT_IN as QUEUE_OPT_IN
 from bench.report import ScenarioResult, failures_text, table, write_json
 from bench.scenarios import REGISTRY, Context, Settings
 from bench.server import REPO_ROOT, Spawned, SpawnError, redact, spawn
 from bench.statements import Population
-
-OPT_IN = AGENCY_OPT_IN | QUEUE_OPT_IN
-"""Page scenarios that seed a directory of their own: they run only when named."""
 
 DEFAULT_URL = "http://127.0.0.1:8000/xapi"
 EXIT_FAILED_REQUESTS = 1
@@ -175,8 +176,56 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--seed", type=int, default=1, help="random seed of the data (%(default)s)")
     load.add_argument(
         "--scenarios",
-        default=",".join(name for name in REGISTRY if name not in OPT_IN),
+        default=",".join(name for name, s in REGISTRY.items() if s.default),
         help="comma-separated scenarios to run, in this order (default %(default)s)",
+    )
+    long = p.add_argument_group("soak, auth-attack, recompute-scale (only when named)")
+    long.add_argument(
+        "--soak-seconds", type=float, default=600.0, help="length of the soak (%(default)s)"
+    )
+    long.add_argument(
+        "--soak-peak-seconds",
+        type=float,
+        default=30.0,
+        help="how long the soak measures the peak batched rate first (%(default)s)",
+    )
+    long.add_argument(
+        "--soak-share", type=float, default=0.8, help="share of the peak held (%(default)s)"
+    )
+    long.add_argument(
+        "--soak-trickle",
+        type=float,
+        default=5.0,
+        help="single POSTs and queries per second each, during the soak (%(default)s)",
+    )
+    long.add_argument(
+        "--attackers", type=_positive, default=8, help="wrong-secret threads (%(default)s)"
+    )
+    long.add_argument(
+        "--attack-seconds", type=float, default=20.0, help="length of each run (%(default)s)"
+    )
+    long.add_argument(
+        "--valid-rate",
+        type=float,
+        default=20.0,
+        help="requests/s of each valid connection in auth-attack (%(default)s)",
+    )
+    long.add_argument(
+        "--attack-unknown-keys",
+        action="store_true",
+        help="half the attackers try random keys instead of the valid one",
+    )
+    long.add_argument(
+        "--recompute-people", type=_count, default=100_000, help="people seeded (%(default)s)"
+    )
+    long.add_argument(
+        "--recompute-statements",
+        type=_count,
+        default=1_000_000,
+        help="statements seeded for recompute-scale (%(default)s)",
+    )
+    server.add_argument(
+        "--port", type=int, default=0, help="with --spawn: the port to bind (0 = any free one)"
     )
     out = p.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="FILE", help="write every run's figures here")
@@ -232,6 +281,16 @@ def settings_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Setti
         timeout=args.timeout,
         max_failures=args.max_failures,
         scenarios=names,
+        soak_seconds=args.soak_seconds,
+        soak_peak_seconds=args.soak_peak_seconds,
+        soak_share=args.soak_share,
+        soak_trickle=args.soak_trickle,
+        attackers=args.attackers,
+        attack_seconds=args.attack_seconds,
+        valid_rate=args.valid_rate,
+        attack_unknown_keys=args.attack_unknown_keys,
+        recompute_people=args.recompute_people,
+        recompute_statements=args.recompute_statements,
     )
 
 
@@ -319,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.list:
         for s in REGISTRY.values():
-            print(f"{s.name:12} {s.summary}")
+            print(f"{s.name:16} {s.summary}{'' if s.default else ' (only when named)'}")
         return 0
     settings = settings_from(args, p)
     with ExitStack() as stack:

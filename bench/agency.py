@@ -34,9 +34,6 @@ from bench.report import Goal, ScenarioResult
 from bench.scenarios import Context, _line, _post, _warm_up, check_ids, scenario
 from bench.statements import Json
 
-OPT_IN = frozenset({"agency-page", "agency-xlsx"})
-"""Run only when named (``--scenarios agency-page,agency-xlsx``): they add 10,000 people and
-100,000 statements of their own, which would change what the default scenarios measure."""
 PEOPLE = 10_000
 STATEMENTS_PER_PERSON = 10
 UNITS = 25
@@ -203,7 +200,9 @@ AGENCY_PATH = "/agencies/{agency}/{year}"
 XLSX_PATH = "/agencies/{agency}/{year}/pegawai.xlsx"
 
 
-@scenario("agency-page", "GET the agency page of 10,000 people (signed in), --repeat runs")
+@scenario(
+    "agency-page", "GET the agency page of 10,000 people (signed in), --repeat runs", default=False
+)
 def agency_page(ctx: Context) -> ScenarioResult:
     """Latency of the page a BPSDM auditor or an agency head opens first."""
     s = ctx.settings
@@ -234,7 +233,9 @@ def agency_page(ctx: Context) -> ScenarioResult:
     return result
 
 
-@scenario("agency-xlsx", "GET the XLSX of the agency's 10,000 people, one at a time")
+@scenario(
+    "agency-xlsx", "GET the XLSX of the agency's 10,000 people, one at a time", default=False
+)
 def agency_xlsx(ctx: Context) -> ScenarioResult:
     """Seconds an auditor waits for the spreadsheet of the whole agency."""
     s = ctx.settings

@@ -27,8 +27,6 @@ from bench.client import Endpoint, Request, Response
 from bench.report import Goal, ScenarioResult
 from bench.scenarios import Context, _line, _warm_up, scenario
 
-OPT_IN = frozenset({"queue-first", "queue-filtered"})
-"""Run only when named: they seed 100,000 statements of their own."""
 PAGE_MARKER = b'data-entry-id="'
 """Each queue item carries its entry id: counting them checks a page really came back."""
 CSRF_FIELD = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
@@ -126,13 +124,21 @@ def _measure(ctx: Context, name: str, path: str) -> ScenarioResult:
     return result
 
 
-@scenario("queue-first", "GET /queue signed in as an auditor: the first page, 10,000 people")
+@scenario(
+    "queue-first",
+    "GET /queue signed in as an auditor: the first page, 10,000 people",
+    default=False,
+)
 def queue_first(ctx: Context) -> ScenarioResult:
     """Latency of the page an auditor opens first and reloads after each decision."""
     return _measure(ctx, "queue-first", "/queue")
 
 
-@scenario("queue-filtered", "GET /queue?agency=…&unit=…: a filtered page, 10,000 people")
+@scenario(
+    "queue-filtered",
+    "GET /queue?agency=…&unit=…: a filtered page, 10,000 people",
+    default=False,
+)
 def queue_filtered(ctx: Context) -> ScenarioResult:
     """Latency of one agency's unit: the filter walks past other agencies' entries."""
     query = urllib.parse.urlencode({"agency": directory.AGENCIES[1], "unit": directory.UNITS[3]})

@@ -64,6 +64,26 @@ class RunStats:
         )
 
     @classmethod
+    def one_process(cls, wall: float, statements: int) -> RunStats:
+        """A command timed as a whole (a recompute): one request lasting ``wall`` seconds."""
+        return cls(
+            requests=1,
+            statements=statements,
+            wall_s=wall,
+            statements_per_s=statements / wall if wall else math.nan,
+            requests_per_s=math.nan,
+            p50_ms=wall * 1000,
+            p90_ms=wall * 1000,
+            p99_ms=wall * 1000,
+            max_ms=wall * 1000,
+            client_cpu_pct=math.nan,
+            host_cpu_pct=math.nan,
+            steal_pct=math.nan,
+            failures=0,
+            retries=0,
+        )
+
+    @classmethod
     def median(cls, runs: Sequence[RunStats]) -> RunStats:
         values: dict[str, Any] = {}
         for f in fields(cls):

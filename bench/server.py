@@ -152,7 +152,7 @@ def spawn(
     server_dir: Path,
     log: Callable[[str], None],
     server_env: dict[str, str] | None = None,
-    port: int | None = None,
+    port: int = 0,
 ) -> Iterator[Spawned]:
     """Yield a running server on ``database_url``; ``sqlite`` alone means a throwaway file.
 
@@ -165,7 +165,7 @@ def spawn(
             database_url = f"sqlite:///{scratch}/bench.db"
         elif database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        port = int(os.environ.get("LMS_BRIDGE_BENCH_PORT") or 0) or free_port()
+        port = port or int(os.environ.get("LMS_BRIDGE_BENCH_PORT") or 0) or free_port()
         env = {
             # One key for every worker: a person's session cookie signed by one gunicorn
             # worker must be valid in the others (the default is a key per process).

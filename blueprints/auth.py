@@ -1,4 +1,8 @@
-"""Who is calling: LMS clients by HTTP Basic, checked against their scopes."""
+"""Who is calling: LMS clients by HTTP Basic, checked against their scopes.
+
+Failed attempts are counted per key and per address (:mod:`blueprints.throttle`); past the
+limit, an attempt whose secret this process has not verified already is a 429.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Callable
 
 from werkzeug.datastructures import Headers
 
+from blueprints.throttle import client_address, failed_attempts
 from lms_bridge.access import AuthenticatedClient, authenticate_client
 from xapi.errors import Forbidden, Unauthorized
 from xapi.fields import NUL
@@ -36,8 +41,11 @@ def authenticate(headers: Headers) -> AuthenticatedClient:
         raise BasicAuthRequired("the Authorization header is not valid HTTP Basic")
     if NUL in key:  # no key holds one, and PostgreSQL could not even look it up
         raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")
-    client = authenticate_client(key, secret)
+    attempts = failed_attempts()
+    address = client_address()
+    client = authenticate_client(key, secret, before_hashing=lambda: attempts.admit(key, address))
     if client is None:
+        attempts.record(key, address)
         raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")
     return client
 

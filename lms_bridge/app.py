@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blueprints.api import init_api
 from blueprints.errors import with_error_headers
+from blueprints.throttle import init_throttle
 from blueprints.web import init_web
 from blueprints.web.errors import error_page
 from blueprints.web.sessions import is_machine_path
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _allow_cross_origin(app, settings)
     app.after_request(_harden)
 
+    init_throttle(app, settings)  # failed sign-ins, per key and per address
     app.register_blueprint(xapi_blueprint)
     init_api(app)  # /api/v1 and its OpenAPI document
     init_web(app, settings)  # pages for people: sessions only there (not /xapi, /api/v1)

@@ -31,7 +31,7 @@ from lms_bridge.credit import (
 )
 from lms_bridge.credit.explain import as_markdown, explain, statements_in
 from lms_bridge.credit.policy import load_policy
-from lms_bridge.credit.recompute import count_statements, recompute_credit
+from lms_bridge.credit.recompute import count_statements, recompute_credit, unfinished_run
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.people import (
     RecordsRejected,
@@ -165,19 +165,34 @@ def credit_group() -> None:
 
 @credit_group.command("recompute")
 @click.option("--year", type=YEAR, default=None, help="Only statements of this year.")
+@click.option(
+    "--resume/--restart",
+    default=True,
+    show_default=True,
+    help="Continue an unfinished run of the same policy and year, or start again.",
+)
 @with_appcontext
-def credit_recompute(year: int | None) -> None:
+def credit_recompute(year: int | None, resume: bool) -> None:
     """Rebuild the ledger from stored statements under the current policy.
 
-    Auditors' decisions on entries that still exist are kept; the run is one transaction.
+    Auditors' decisions on entries that still exist are kept. The run commits a chunk of
+    LMS identities at a time while the service keeps ingesting; a run that stopped is
+    resumed where it was (its record in credit_recomputations says how far it got).
     """
     policy = current_policy()
-    with unit_of_work() as session:
+    unfinished = unfinished_run(policy, year) if resume else None
+    with unit_of_work(writes=False) as session:
         total = count_statements(session, policy, year)
-        with click.progressbar(length=total, label="Menghitung ulang JP (recomputing)") as bar:
-            report = recompute_credit(
-                session, policy, nominal_jp_lookup(policy), year=year, progress=bar.update
-            )
+    if unfinished is not None:
+        click.echo(
+            f"melanjutkan (resuming) run {unfinished.id}: {unfinished.statements} statements "
+            "sudah (done)"
+        )
+        total = max(total - unfinished.statements, 0)
+    with click.progressbar(length=total, label="Menghitung ulang JP (recomputing)") as bar:
+        report = recompute_credit(
+            policy, nominal_jp_lookup(policy), year=year, progress=bar.update, resume=unfinished
+        )
     click.echo(f"kebijakan (policy) {policy.version}, {report.statements} statements")
     click.echo(f"  entri baru (added):      {report.entries_added}")
     click.echo(f"  entri dicabut (removed): {report.entries_removed}")

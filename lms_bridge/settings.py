@@ -70,6 +70,16 @@ class Settings:
     """Reverse proxies in front of the service (nginx: 1) whose X-Forwarded-For and
     X-Forwarded-Proto are trusted, so sign-in limits count each person's own address
     instead of the proxy's. 0: none (the headers are ignored)."""
+    rate_limit_storage_url: str = "memory://"
+    """Where failed sign-ins are counted (Flask-Limiter storage). ``memory://`` counts per
+    process (enough for the embedded single-machine setup); in production give every process
+    one shared store, e.g. ``redis://127.0.0.1:6379/0``."""
+    rate_limit_namespace: str = "lms_bridge"
+    """Prefix of the counters in that storage (instances of one service share it)."""
+    failed_auth_per_key: str = "10/minute"
+    """Failed sign-ins allowed per client key before 429 (Flask-Limiter notation)."""
+    failed_auth_per_address: str = "30/minute"
+    """Failed sign-ins allowed per client address before 429."""
     credit_enabled: bool = True
     """Award JP as statements arrive (off only to measure the LRS alone)."""
     xapi_cors_origins: str = "*"

@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from blueprints.throttle import failed_attempts
 from lms_bridge.access import CreatedClient, create_client
 from lms_bridge.access.client_cache import stop_listeners
 from lms_bridge.app import create_app
@@ -121,6 +122,7 @@ def app_context(app: Flask) -> Iterator[Flask]:
     """An app context over an empty database."""
     with app.app_context():
         empty_all_tables()
+        failed_attempts().reset()  # each test starts with no failed sign-ins counted
         yield app
         db.session.remove()
 

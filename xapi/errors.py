@@ -67,3 +67,14 @@ class PayloadTooLarge(XAPIError):
     """413: the body, the batch or an attachment exceeds a configured limit."""
 
     status = 413
+
+
+class TooManyRequests(XAPIError):
+    """429: too many requests of a kind (failed sign-ins) in a while; ``retry_after`` says
+    how many seconds to wait (Communication 3.2 lists 429 for this)."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -47,7 +47,7 @@ from lms_bridge.credit.decisions import (
 )
 from lms_bridge.credit.reports import ReportError
 from lms_bridge.people import PersonRejected, RecordsRejected
-from xapi.errors import XAPIError
+from xapi.errors import TooManyRequests, XAPIError
 from xapi.fields import check_storable_json
 
 PREFIX = "/api/v1"
@@ -198,6 +198,8 @@ def _auth_error(error: XAPIError) -> Response:
     response = error_response(error.status, type(error).__name__, error.message)
     if isinstance(error, BasicAuthRequired):
         response.headers["WWW-Authenticate"] = REALM
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -19,7 +19,7 @@ from blueprints.storable import request_fields, unstorable_field
 from blueprints.xapi.effective_request import read_request
 from lms_bridge.db import utcnow
 from lms_bridge.lrs.store import format_timestamp
-from xapi.errors import BadRequest, XAPIError
+from xapi.errors import BadRequest, TooManyRequests, XAPIError
 from xapi.versions import HEADER, VERSION_1, VERSION_2, negotiate
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,8 @@ def xapi_error(error: XAPIError) -> Response:
     response = _error_response(error.status, type(error).__name__, error.message)
     if isinstance(error, BasicAuthRequired):
         response.headers["WWW-Authenticate"] = error.challenge
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -15,6 +15,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -194,8 +195,18 @@ def _client_cache() -> ClientCache | None:
     )
 
 
-def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
-    """The client these credentials belong to, or ``None`` when they are wrong or revoked."""
+def _no_check() -> None:
+    return None
+
+
+def authenticate_client(
+    key: str, secret: str, *, before_hashing: Callable[[], None] = _no_check
+) -> AuthenticatedClient | None:
+    """The client these credentials belong to, or ``None`` when they are wrong or revoked.
+
+    ``before_hashing`` runs before a secret is hashed (not for credentials verified
+    recently): the HTTP layer refuses blocked callers there (it may raise).
+    """
     fingerprint = _fingerprint(secret)
     cache = _client_cache()
     generation = None
@@ -204,15 +215,38 @@ def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
         if isinstance(cached, AuthenticatedClient):
             return cached
         generation = cache.generation()
-    client = _read_and_verify(key, secret, fingerprint)
+    client = _read_and_verify(key, secret, fingerprint, before_hashing)
     if client is not None and cache is not None:
         cache.store((key, fingerprint), client, generation)
     return client
 
 
-def _read_and_verify(key: str, secret: str, fingerprint: bytes) -> AuthenticatedClient | None:
+_decoy_hashes: dict[str, str] = {}
+_decoy_lock = threading.Lock()
+
+
+def _decoy_hash() -> str:
+    """A hash of a random secret made with the configured method, once per process.
+
+    An unknown (or revoked) key is checked against it, so it costs the same hash check as
+    a wrong secret: otherwise a ~2 ms answer against ~90 ms of scrypt tells an attacker
+    which keys exist.
+    """
+    method = current_settings().secret_hash_method
+    with _decoy_lock:
+        if method not in _decoy_hashes:
+            _decoy_hashes[method] = generate_password_hash(secrets.token_urlsafe(30), method=method)
+        return _decoy_hashes[method]
+
+
+def _read_and_verify(
+    key: str, secret: str, fingerprint: bytes, before_hashing: Callable[[], None]
+) -> AuthenticatedClient | None:
     rows = driver_rows(db.session(), CLIENT_BY_KEY, {"key": key})
     if not rows:
+        decoy = _decoy_hash()
+        before_hashing()
+        check_password_hash(decoy, secret)
         return None
     client_id, name, secret_hash, scopes, authority = rows[0]
     # Keyed by the stored hash too: once a secret is reset, what was verified against the
@@ -222,6 +256,7 @@ def _read_and_verify(key: str, secret: str, fingerprint: bytes) -> Authenticated
     with _verified_lock:
         verified_at = _verified.get(cache_key)
     if verified_at is None or now - verified_at > VERIFIED_TTL_SECONDS:
+        before_hashing()
         if not check_password_hash(secret_hash, secret):
             return None
         with _verified_lock:

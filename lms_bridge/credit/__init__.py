@@ -120,30 +120,50 @@ def nominal_jp_lookup(
     return nominal_jp
 
 
-def rematch_email_actors() -> int:
+REMATCH_CHUNK = 100
+"""Actors re-matched per transaction: each brings its old and new person's lock, so a
+directory or mapping import of a whole province stays below
+:data:`lms_bridge.lrs.bulk.LOCK_BUDGET` per transaction and in bounded memory."""
+
+
+def rematch_email_actors(chunk: int = REMATCH_CHUNK) -> int:
     """After a directory change: e-mail actors may now resolve to someone else (or no one).
 
     Who an ``mbox``/``mbox_sha1sum`` actor is depends on the directory's e-mail addresses,
-    so every e-mail-identified actor with evidence is matched again. A directory import is
-    rare and this touches only those actors' evidence.
+    so every e-mail-identified actor with evidence is matched again, ``chunk`` actors (in
+    key order) per transaction; each chunk is whole, and a new import re-runs all of it.
     """
-    with unit_of_work() as session:
-        keys = set(
-            session.scalars(
-                select(CreditEvidence.actor_key)
-                .where(
-                    or_(
-                        CreditEvidence.actor_key.startswith("mbox:"),
-                        CreditEvidence.actor_key.startswith("mbox_sha1sum:"),
+    groups = 0
+    after = ""
+    while True:
+        with unit_of_work() as session:
+            keys = list(
+                session.scalars(
+                    select(CreditEvidence.actor_key)
+                    .where(
+                        or_(
+                            CreditEvidence.actor_key.startswith("mbox:"),
+                            CreditEvidence.actor_key.startswith("mbox_sha1sum:"),
+                        ),
+                        CreditEvidence.actor_key > after,
                     )
+                    .distinct()
+                    .order_by(CreditEvidence.actor_key)
+                    .limit(chunk)
                 )
-                .distinct()
             )
-        )
-        return _rematch_in_session(session, keys, current_policy())
+            if not keys:
+                return groups
+            groups += _rematch_in_session(session, keys, current_policy())
+        after = keys[-1]
 
 
-def rematch_actors(actor_keys: Collection[str]) -> int:
-    """Credit parked for these actors moves to the ASN they now map to (own transaction)."""
-    with unit_of_work() as session:
-        return _rematch_in_session(session, actor_keys, current_policy())
+def rematch_actors(actor_keys: Collection[str], chunk: int = REMATCH_CHUNK) -> int:
+    """Credit parked for these actors moves to the ASN they now map to, ``chunk`` actors
+    per transaction (see :data:`REMATCH_CHUNK`); returns the groups touched."""
+    ordered = sorted(actor_keys)
+    groups = 0
+    for start in range(0, len(ordered), chunk):
+        with unit_of_work() as session:
+            groups += _rematch_in_session(session, ordered[start : start + chunk], current_policy())
+    return groups

@@ -1,9 +1,32 @@
-"""Rebuild the ledger from stored statements after a policy change.
+"""Rebuild the ledger from stored statements after a policy change, at any size.
 
 Evidence of the statements in scope is thrown away and evaluated again under the current
 policy; every group it touched, before or after, is rebuilt by the same code that serves
-ingestion, so auditors' decisions on entries that still exist are kept. The run is one
-transaction and leaves a CreditRecomputation row saying what changed.
+ingestion, so auditors' decisions on entries that still exist are kept.
+
+A province has tens of thousands of people with credit. One transaction over all of them
+held one advisory lock per person and ran PostgreSQL's shared lock table out of memory, and
+it loaded every group at once. So the run goes through the LMS identities (actor keys) of
+the statements in sorted order, :data:`CHUNK_ACTORS` at a time, each chunk its own
+transaction that locks only its own people; statements are read in pages, never all at
+once. The run's :class:`CreditRecomputation` row is created first and advanced by every
+chunk in that chunk's transaction (the last actor done, the counts so far), so a run that
+stops (an error, a kill) resumes after the last chunk that committed, and a finished row
+has ``finished_at`` set.
+
+Statements arriving while a run goes on are credited exactly once:
+
+- a chunk deletes and re-creates the evidence of exactly the statements it read, so a
+  statement it did not see keeps the evidence its own ingestion made (under the policy the
+  service runs, which after a policy change is the new one), and one it saw is evaluated
+  once, here;
+- the chunk then locks its people before it rebuilds, as ingestion does, so caps are
+  settled one transaction at a time;
+- statements are read ``FOR SHARE`` on PostgreSQL: a voiding statement marks its target
+  with an ``UPDATE``, so either the chunk waits for the void and reads the target voided, or
+  the void waits for the chunk and then finds (and voids) the evidence the chunk wrote.
+
+A chunk that loses a deadlock against ingestion is rolled back and run again.
 """
 
 from __future__ import annotations
@@ -14,7 +37,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import orjson
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, literal, select, tuple_, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from lms_bridge.credit.ledger import (
@@ -25,27 +49,57 @@ from lms_bridge.credit.ledger import (
     evidence_rows,
     insert_evidence,
     rebuild_groups,
-    rows_for_groups,
 )
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.rules import NominalJp
-from lms_bridge.db import utcnow
+from lms_bridge.db import UTCDateTime, unit_of_work, utcnow
+from lms_bridge.lrs.bulk import lock_keys
 from lms_bridge.models import Statement
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 
-CHUNK = 2000
+CHUNK_ACTORS = 100
+"""LMS identities re-credited per transaction. Each maps to one person (or stays parked),
+and its evidence may still name an earlier one: at most twice this many people are locked
+per transaction, below :data:`lms_bridge.lrs.bulk.LOCK_BUDGET`."""
+
+PAGE = 2000
+"""Statements read (and held in memory) at a time within a chunk."""
+
+RETRIES = 3
+"""Attempts of a chunk that loses a deadlock or serialisation conflict to ingestion."""
+
+RETRYABLE = frozenset(("40P01", "40001"))  # deadlock_detected, serialization_failure
 
 
 @dataclass(frozen=True)
 class RecomputeReport:
-    """What a recompute changed."""
+    """What a recompute changed (summed over its chunks)."""
 
+    recomputation_id: int
     statements: int
     entries_added: int
     entries_removed: int
     entries_changed: int
     jp_before: Decimal
     jp_after: Decimal
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every chunk of one run works with."""
+
+    id: int
+    policy: Policy
+    nominal_jp: NominalJp
+    year: int | None
+
+
+@dataclass(frozen=True)
+class _ChunkOutcome:
+    statements: int
+    added: int
+    removed: int
+    changed: int
 
 
 def _scope(policy: Policy, year: int | None) -> list[ColumnElement[bool]]:
@@ -57,14 +111,39 @@ def _scope(policy: Policy, year: int | None) -> list[ColumnElement[bool]]:
 
 
 def _snapshot(session: Session, groups: Collection[GroupKey]) -> dict[GroupKey, Decimal]:
-    """JP that count, per group (absent = nothing counts)."""
-    ordered = sorted(groups)
+    """JP that count, per group (absent = nothing counts).
+
+    Read by person (the leading column of the entries' unique index): a row-value IN over
+    hundreds of groups is planned slowly, and every other entry of these people is left as
+    it was, so it changes no count.
+    """
+    subjects = sorted({group[0] for group in groups})
     counted: dict[GroupKey, Decimal] = {}
-    for start in range(0, len(ordered), GROUP_CHUNK):
-        for entry in rows_for_groups(session, CreditEntry, ordered[start : start + GROUP_CHUNK]):
-            if entry.status in COUNTING:
-                counted[(entry.subject_key, entry.activity_key, entry.rule_id)] = entry.jp
+    for start in range(0, len(subjects), GROUP_CHUNK):
+        rows = session.execute(
+            select(
+                CreditEntry.subject_key,
+                CreditEntry.activity_key,
+                CreditEntry.rule_id,
+                CreditEntry.jp,
+            ).where(
+                CreditEntry.subject_key.in_(subjects[start : start + GROUP_CHUNK]),
+                CreditEntry.status.in_(COUNTING),
+            )
+        )
+        for subject_key, activity_key, rule_id, jp in rows:
+            counted[(subject_key, activity_key, rule_id)] = jp
     return counted
+
+
+def _ledger_jp(session: Session, year: int | None) -> Decimal:
+    """JP that count in the ledger (of ``year``): the run's before and after figures."""
+    query = select(func.coalesce(func.sum(CreditEntry.jp), 0)).where(
+        CreditEntry.status.in_(COUNTING)
+    )
+    if year is not None:
+        query = query.where(CreditEntry.year == year)
+    return Decimal(session.scalar(query) or 0)
 
 
 def count_statements(session: Session, policy: Policy, year: int | None) -> int:
@@ -73,71 +152,177 @@ def count_statements(session: Session, policy: Policy, year: int | None) -> int:
     return int(session.scalar(query) or 0)
 
 
+def unfinished_run(policy: Policy, year: int | None) -> CreditRecomputation | None:
+    """The newest run of this policy version and year that did not finish, if any."""
+    with unit_of_work(writes=False) as session:
+        run = session.scalars(
+            select(CreditRecomputation)
+            .where(
+                CreditRecomputation.policy_version == policy.version,
+                CreditRecomputation.year.is_(None)
+                if year is None
+                else CreditRecomputation.year == year,
+                CreditRecomputation.finished_at.is_(None),
+            )
+            .order_by(CreditRecomputation.id.desc())
+            .limit(1)
+        ).first()
+        if run is not None:
+            session.expunge(run)
+        return run
+
+
+def _start_run(policy: Policy, year: int | None) -> int:
+    with unit_of_work() as session:
+        run = CreditRecomputation(
+            policy_version=policy.version,
+            year=year,
+            started_at=utcnow(),
+            finished_at=None,
+            last_actor_key=None,
+            statements=0,
+            entries_added=0,
+            entries_removed=0,
+            entries_changed=0,
+            jp_before=_ledger_jp(session, year),
+            jp_after=Decimal(0),
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
 def recompute_credit(
-    session: Session,
     policy: Policy,
     nominal_jp: NominalJp,
     *,
     year: int | None = None,
     progress: Callable[[int], None] = lambda _: None,
+    resume: CreditRecomputation | None = None,
+    chunk_actors: int = CHUNK_ACTORS,
 ) -> RecomputeReport:
-    """Re-evaluate every statement (of ``year``, in the policy's time zone) and rebuild."""
-    started = utcnow()
-    in_scope: Select[int] = select(Statement.pk).where(*_scope(policy, year))
-    groups: set[GroupKey] = {
-        (row[0], row[1], row[2])
-        for row in session.execute(
-            select(CreditEvidence.subject_key, CreditEvidence.activity_key, CreditEvidence.rule_id)
-            .where(CreditEvidence.statement_pk.in_(in_scope))
-            .distinct()
+    """Re-evaluate every statement (of ``year``, in the policy's time zone) and rebuild,
+    one chunk of actors per transaction; ``resume`` continues a run that stopped."""
+    run_id = resume.id if resume is not None else _start_run(policy, year)
+    cursor = resume.last_actor_key if resume is not None else None
+    chunks = _Run(run_id, policy, nominal_jp, year)
+    while True:
+        with unit_of_work(writes=False) as session:
+            actors = _next_actors(session, policy, year, cursor, chunk_actors)
+        if not actors:
+            break
+        _run_chunk(chunks, actors, progress)
+        cursor = actors[-1]
+    with unit_of_work() as session:
+        run = session.get_one(CreditRecomputation, run_id)
+        run.jp_after = _ledger_jp(session, year)
+        run.finished_at = utcnow()
+        session.flush()
+        return RecomputeReport(
+            recomputation_id=run.id,
+            statements=run.statements,
+            entries_added=run.entries_added,
+            entries_removed=run.entries_removed,
+            entries_changed=run.entries_changed,
+            jp_before=run.jp_before,
+            jp_after=run.jp_after,
         )
-    }
-    session.execute(delete(CreditEvidence).where(CreditEvidence.statement_pk.in_(in_scope)))
 
+
+def _next_actors(
+    session: Session, policy: Policy, year: int | None, after: str | None, count: int
+) -> list[str]:
+    """The next ``count`` actor keys of statements in scope, in order (an index range)."""
+    query = select(Statement.actor_key).where(
+        *_scope(policy, year), Statement.actor_key.is_not(None)
+    )
+    if after is not None:
+        query = query.where(Statement.actor_key > after)
+    keys = session.scalars(query.distinct().order_by(Statement.actor_key).limit(count))
+    return [key for key in keys if key is not None]
+
+
+def _run_chunk(run: _Run, actors: list[str], progress: Callable[[int], None]) -> None:
+    """One chunk in its own transaction, run again if it loses a deadlock."""
+    for attempt in range(1, RETRIES + 1):
+        reported: list[int] = []
+        try:
+            with unit_of_work() as session:
+                outcome = _recompute_actors(session, run, actors, reported)
+                session.execute(
+                    update(CreditRecomputation)
+                    .where(CreditRecomputation.id == run.id)
+                    .values(
+                        last_actor_key=actors[-1],
+                        statements=CreditRecomputation.statements + outcome.statements,
+                        entries_added=CreditRecomputation.entries_added + outcome.added,
+                        entries_removed=CreditRecomputation.entries_removed + outcome.removed,
+                        entries_changed=CreditRecomputation.entries_changed + outcome.changed,
+                    )
+                )
+        except OperationalError as error:
+            if attempt == RETRIES or getattr(error.orig, "sqlstate", None) not in RETRYABLE:
+                raise
+            continue
+        progress(sum(reported))
+        return
+
+
+def _recompute_actors(
+    session: Session, run: _Run, actors: list[str], reported: list[int]
+) -> _ChunkOutcome:
+    """Evidence of these actors' statements again, then their groups rebuilt; ``reported``
+    gets the size of each page read (the progress bar moves once the chunk commits)."""
+    policy = run.policy
+    groups: set[GroupKey] = set()
     read = 0
-    last_pk = 0
+    # The chunk is the range of actor keys [first, last]; pages follow the (actor_key,
+    # stored, pk) index, so each page is one index range scan, not a filter over the table.
+    position = tuple_(Statement.actor_key, Statement.stored, Statement.pk)
+    resume_from: ColumnElement[bool] = Statement.actor_key >= actors[0]
     while True:
         rows = session.execute(
-            select(Statement.pk, Statement.statement_id, Statement.payload, Statement.voided)
-            .where(*_scope(policy, year), Statement.pk > last_pk)
-            .order_by(Statement.pk)
-            .limit(CHUNK)
+            select(
+                Statement.pk,
+                Statement.statement_id,
+                Statement.payload,
+                Statement.voided,
+                Statement.actor_key,
+                Statement.stored,
+            )
+            .where(resume_from, Statement.actor_key <= actors[-1], *_scope(policy, run.year))
+            .order_by(Statement.actor_key, Statement.stored, Statement.pk)
+            .limit(PAGE)
+            .with_for_update(read=True)  # see the module docstring; SQLite renders nothing
         ).all()
         if not rows:
             break
-        last_pk = rows[-1][0]
+        last = rows[-1]
+        resume_from = position > tuple_(
+            literal(last[4]), literal(last[5], UTCDateTime()), literal(last[0])
+        )
+        dropped = session.execute(
+            delete(CreditEvidence)
+            .where(CreditEvidence.statement_pk.in_([row[0] for row in rows]))
+            .returning(
+                CreditEvidence.subject_key, CreditEvidence.activity_key, CreditEvidence.rule_id
+            )
+        ).all()
+        groups.update((row[0], row[1], row[2]) for row in dropped)
         batch = [
             CreditableStatement(pk, statement_id, orjson.loads(payload), voided)
-            for pk, statement_id, payload, voided in rows
+            for pk, statement_id, payload, voided, _, _ in rows
         ]
-        groups |= insert_evidence(session, evidence_rows(batch, policy, nominal_jp))
+        groups |= insert_evidence(session, evidence_rows(batch, policy, run.nominal_jp))
         read += len(rows)
-        progress(len(rows))
-
+        reported.append(len(rows))
+    lock_keys(session, {group[0] for group in groups})
     before = _snapshot(session, groups)
-    rebuild_groups(session, groups, policy, settle_all=True)
+    rebuild_groups(session, groups, policy, locked=True, settle_all=True)
     after = _snapshot(session, groups)
-    report = RecomputeReport(
+    return _ChunkOutcome(
         statements=read,
-        entries_added=len(after.keys() - before.keys()),
-        entries_removed=len(before.keys() - after.keys()),
-        entries_changed=sum(1 for key in after.keys() & before.keys() if after[key] != before[key]),
-        jp_before=sum(before.values(), Decimal(0)),
-        jp_after=sum(after.values(), Decimal(0)),
+        added=len(after.keys() - before.keys()),
+        removed=len(before.keys() - after.keys()),
+        changed=sum(1 for key in after.keys() & before.keys() if after[key] != before[key]),
     )
-    session.add(
-        CreditRecomputation(
-            policy_version=policy.version,
-            year=year,
-            started_at=started,
-            finished_at=utcnow(),
-            statements=report.statements,
-            entries_added=report.entries_added,
-            entries_removed=report.entries_removed,
-            entries_changed=report.entries_changed,
-            jp_before=report.jp_before,
-            jp_after=report.jp_after,
-        )
-    )
-    session.flush()
-    return report

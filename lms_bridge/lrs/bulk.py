@@ -149,19 +149,40 @@ def insert_rows(
         # Names come from our own metadata; every value is a bound parameter.
         insert = f'INSERT INTO "{table.name}" ({names}) VALUES {values_clause}'  # noqa: S608
         values = [_as_stored(value) for row in rows for value in row]
-        if lock:
+        if lock and len(lock) <= LOCK_BUDGET:
             # A data-modifying WITH runs whether or not the query reads it.
             execute_on_driver(
-                session, f"WITH inserted AS ({insert}) {LOCK_KEYS}", [*values, sorted(lock)]
+                session,
+                f"WITH inserted AS ({insert}), {LEDGER_SHARED} {LOCK_EACH_KEY}",
+                [*values, LEDGER_LOCK, sorted(lock)],
             )
         else:
             execute_on_driver(session, insert, values, returns_rows=False)
+            lock_keys(session, lock)
 
 
-LOCK_KEYS = (
+LOCK_BUDGET = 256
+"""The most advisory locks one transaction takes on people's keys.
+
+PostgreSQL keeps every lock in one shared table sized by ``max_locks_per_transaction``
+(64 by default) times the connections; a transaction holding one lock per person of a
+province (tens of thousands) fills it, and then every transaction on the server fails with
+``out of shared memory``. Bulk paths (recompute, rematch) work in chunks below this budget;
+a transaction that still touches more people takes :data:`LEDGER_LOCK` exclusively instead.
+"""
+
+LEDGER_LOCK = 0x4C4D5342  # "LMSB": any fixed 64-bit key of our own
+"""Held shared by every transaction that locks people's keys, exclusively by one that would
+need more than :data:`LOCK_BUDGET` of them: that one then waits for, and holds off, every
+other credit writer, and takes two locks instead of thousands."""
+
+LEDGER_SHARED = "ledger AS (SELECT pg_advisory_xact_lock_shared(%s))"
+LOCK_EACH_KEY = (
     "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
-    "FROM (SELECT unnest(CAST(%s AS text[])) AS key ORDER BY 1) AS wanted"
+    "FROM ledger, (SELECT unnest(CAST(%s AS text[])) AS key ORDER BY 1) AS wanted"
 )
+"""The ledger lock (shared) first, since the keys' locks are evaluated per joined row, then
+each key in sorted order."""
 
 
 def lock_keys(session: Session, keys: Collection[str]) -> None:
@@ -171,12 +192,16 @@ def lock_keys(session: Session, keys: Collection[str]) -> None:
     transactions never wait on each other in a cycle) in one round trip. A transaction
     takes all its keys in one call: two calls could take them out of order. What is read
     after the lock is read in a later statement, with a snapshot taken after it was
-    granted. SQLite needs nothing: a unit of work that writes already holds the
+    granted. Past :data:`LOCK_BUDGET` keys the whole ledger is locked instead (one lock,
+    not one per key). SQLite needs nothing: a unit of work that writes already holds the
     database's write lock.
     """
     if not keys or not is_postgresql(session):
         return
-    execute_on_driver(session, LOCK_KEYS, [sorted(keys)])
+    if len(keys) > LOCK_BUDGET:
+        execute_on_driver(session, "SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
+        return
+    execute_on_driver(session, f"WITH {LEDGER_SHARED} {LOCK_EACH_KEY}", [LEDGER_LOCK, sorted(keys)])
 
 
 STATEMENT_WRITES_LOCK_KEY = (0x4C4D5342, 1)

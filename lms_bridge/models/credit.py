@@ -139,7 +139,12 @@ class CreditEntry(Base):
 
 
 class CreditRecomputation(Base):
-    """One run of ``credit recompute``: what changed, kept for the audit trail."""
+    """One run of ``credit recompute``: what changed, kept for the audit trail.
+
+    Created when the run starts and advanced by each chunk in that chunk's transaction: an
+    unfinished row (no ``finished_at``) is a run in progress or one that stopped, and says
+    how far it got (``last_actor_key``) so it can be resumed.
+    """
 
     __tablename__ = "credit_recomputations"
 
@@ -147,7 +152,9 @@ class CreditRecomputation(Base):
     policy_version: Mapped[str] = mapped_column(String(50))
     year: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_actor_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
+    """The last actor key whose statements were re-credited (actor keys go in order)."""
     statements: Mapped[int] = mapped_column(Integer)
     entries_added: Mapped[int] = mapped_column(Integer)
     entries_removed: Mapped[int] = mapped_column(Integer)

@@ -68,3 +68,47 @@ def test_a_small_run_against_a_spawned_server_measures_every_scenario(tmp_path: 
     assert by_name["single"]["median"]["requests"] == 20
     assert by_name["recompute"]["median"]["statements"] >= 220  # the seed and the singles
     assert results["meta"]["host_speed_ms_before"] > 0
+
+
+def test_the_soak_and_the_auth_attack_run_short(tmp_path: Path) -> None:
+    """The long scenarios, seconds long: paced streams, worker RSS, the attack's statuses."""
+    report = tmp_path / "bench.json"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--spawn",
+            "sqlite",
+            "--server-dir",
+            str(REPO_ROOT),
+            "--scenarios",
+            "soak,auth-attack",
+            "--batch",
+            "20",
+            "--soak-seconds",
+            "6",
+            "--soak-peak-seconds",
+            "2",
+            "--attack-seconds",
+            "2",
+            "--attackers",
+            "2",
+            "--json",
+            str(report),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    by_name = {s["name"]: s for s in json.loads(report.read_text())["scenarios"]}
+    soak = by_name["soak"]
+    assert soak["failure_count"] == 0
+    assert any(note.startswith("memory flat") for note in soak["notes"])
+    assert sum(1 for note in soak["notes"] if note.startswith("worker ")) >= 1
+    attack = by_name["auth-attack"]
+    assert len(attack["runs"]) == 2
+    assert any("attackers:" in note and "401" in note for note in attack["notes"])

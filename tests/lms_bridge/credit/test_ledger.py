@@ -183,8 +183,7 @@ def test_recompute_keeps_auditors_decisions_and_reports_changes(
         verified.decided_by = "auditor@bpsdm"
         verified.decided_at = utcnow()
     policy = current_policy()
-    with unit_of_work() as session:
-        report = recompute_credit(session, policy, nominal_jp_lookup(policy))
+    report = recompute_credit(policy, nominal_jp_lookup(policy))
     assert report.statements == 2
     assert (report.entries_added, report.entries_removed, report.entries_changed) == (0, 0, 0)
     assert report.jp_before == report.jp_after == Decimal(5)
@@ -232,8 +231,7 @@ def test_recompute_under_a_lower_daily_cap_settles_every_day_again(
     )
     assert [e.jp for e in entries()] == [Decimal(4), Decimal(4), Decimal(1)]
     lower = replace(current_policy(), daily_cap_jp=Decimal(6))  # same version: no entry changes
-    with unit_of_work() as session:
-        recompute_credit(session, lower, nominal_jp_lookup(lower))
+    recompute_credit(lower, nominal_jp_lookup(lower))
     assert [e.jp for e in entries()] == [Decimal(4), Decimal(2), Decimal(0)]
 
 
