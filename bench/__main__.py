@@ -224,9 +224,6 @@ def parser() -> argparse.ArgumentParser:
         default=1_000_000,
         help="statements seeded for recompute-scale (%(default)s)",
     )
-    server.add_argument(
-        "--port", type=int, default=0, help="with --spawn: the port to bind (0 = any free one)"
-    )
     out = p.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="FILE", help="write every run's figures here")
     out.add_argument(
