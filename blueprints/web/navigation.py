@@ -28,6 +28,7 @@ ROLE_LABELS = {
     "viewer": lazy_gettext("viewer"),
     "instructor": lazy_gettext("instructor"),
     "coach": lazy_gettext("coach"),
+    "organiser": lazy_gettext("organiser"),
 }
 
 
