@@ -44,6 +44,7 @@ NAVIGATION: list[NavItem] = [
         "web.queue.index", lazy_gettext("Verification queue"), frozenset({"auditor", "viewer"})
     ),
     NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
+    NavItem("web.organisers.index", lazy_gettext("Cohorts"), frozenset({"organiser"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

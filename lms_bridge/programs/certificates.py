@@ -18,6 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import segno
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -299,3 +300,12 @@ def certificate_number_for(
         if activity_id.startswith(base + "/"):
             return str(number)
     return None
+
+
+def verification_qr_svg(url: str) -> str:
+    """A QR code of the verification address as an inline ``<svg>`` (no image file, no CDN).
+
+    The SVG holds only the code's squares (no text taken from the address), so a page may
+    embed it as markup.
+    """
+    return str(segno.make(url, error="m").svg_inline(scale=4, border=2, title=None))
