@@ -96,7 +96,7 @@ class RejectBody(Schema):
 
 class BulkVerifyBody(Schema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1)),
+        StorableInteger(minimum=1),
         required=True,
         validate=validate.Length(min=1, max=BULK_LIMIT),
         metadata={"description": "Entries to verify together: all of them or none"},
@@ -272,6 +272,31 @@ class CohortInfoSchema(Schema):
     ends_on = fields.String(metadata={"format": "date"})
     organiser = fields.String()
     activity_id = fields.String(metadata={"description": "The cohort's xAPI activity IRI"})
+
+
+class CertificateSchema(Schema):
+    number = fields.String(metadata={"example": "0001/STTPL/PKP/1/2026"})
+    verification_code = fields.String(
+        attribute="public_code",
+        metadata={"description": "The code of the public page /verifikasi/{code}"},
+    )
+    nip = fields.String()
+    name = fields.String()
+    program_code = fields.String(metadata={"example": "pkp"})
+    program_name = fields.String()
+    cohort_name = fields.String()
+    cohort_year = fields.Integer()
+    cohort_number = fields.Integer()
+    organiser = fields.String()
+    issued_at = fields.DateTime()
+    valid = fields.Boolean(metadata={"description": "False once the certificate is revoked"})
+    revoked_at = fields.DateTime(allow_none=True)
+    revocation_reason = fields.String(allow_none=True)
+
+
+class CohortCertificatesSchema(Schema):
+    cohort_id = fields.Integer()
+    certificates = fields.List(fields.Nested(CertificateSchema))
 
 
 class ProgramInfoSchema(Schema):
