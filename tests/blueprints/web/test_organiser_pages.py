@@ -155,3 +155,22 @@ def test_a_certificate_is_issued_verified_in_public_and_revoked(
     assert missing.status_code == 404
     assert "Sertifikat tidak ditemukan" in missing.get_data(as_text=True)
     assert "Certificate not found" in missing.get_data(as_text=True)
+
+
+def test_form_errors_follow_the_person_s_language(organiser: PageClient) -> None:
+    organiser.post_form("/language", {"lang": "en", "next": "/organiser/cohorts/new"})
+    page = _create(organiser, number="0").get_data(as_text=True)
+    assert "Enter a whole number from 1 to 999." in page
+    assert "Masukkan bilangan" not in page
+
+
+def test_a_file_over_the_upload_bound_is_refused_and_enrolls_nobody(
+    organiser: PageClient,
+) -> None:
+    cohort_id = _cohort_id(_create(organiser))
+    header = b"nip,nama\n"
+    data = header + b"x" * (5 * 1024 * 1024)
+    response = _upload(organiser, cohort_id, "peserta.csv", data)
+    assert response.status_code == 400
+    assert "Berkas lebih besar dari 5 MiB." in response.get_data(as_text=True)
+    assert "Belum ada peserta." in response.get_data(as_text=True)

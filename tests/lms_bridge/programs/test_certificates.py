@@ -15,6 +15,7 @@ from lms_bridge.models import AuditEvent
 from lms_bridge.programs import CohortNotFound
 from lms_bridge.programs.certificates import (
     certificate_number_for,
+    certificate_numbers,
     cohort_certificates,
     issue_certificate,
     revoke_certificate,
@@ -99,6 +100,9 @@ def test_a_revoked_certificate_verifies_as_revoked_and_leaves_the_export(
         assert certificate_number_for(session, nip, program_code="latsar-cpns") == issued.number
         assert certificate_number_for(session, nip, program_code="pkp") is None
         assert certificate_number_for(session, nip, activity_id="https://other.example/x") is None
+        many = certificate_numbers(session, [nip, *nips(3)])
+        assert many.number_for(nip, activity_id=f"{LATSAR}/angkatan/2026-1") == issued.number
+        assert many.number_for(nips(3)[2], program_code="latsar-cpns") is None
     with pytest.raises(CertificateRefused) as no_reason:
         revoke_certificate(cohort_id, nip, reason="  ", actor="o", agencies=LAMPUNG)
     assert no_reason.value.problem == "reason"
