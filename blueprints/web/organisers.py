@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,7 +21,6 @@ from werkzeug.datastructures import FileStorage
 from blueprints.web.access import current_principal, role_required
 from blueprints.web.downloads import send_table
 from lms_bridge.accounts import Principal
-from lms_bridge.models.programs import Cohort, Program
 from lms_bridge.people.records import RecordsRejected
 from lms_bridge.programs import CohortInvalid, CohortNotFound, EnrollmentNotFound
 from lms_bridge.programs.certificates import (
@@ -40,6 +40,9 @@ from lms_bridge.programs.organising import (
     program_choices,
     registration_table,
 )
+
+if TYPE_CHECKING:
+    from lms_bridge.models.programs import Cohort, Program
 
 bp = Blueprint("organisers", __name__)
 
