@@ -5,13 +5,23 @@ from __future__ import annotations
 from flask import Response
 
 from blueprints.api import ApiBlueprint, error_response
-from blueprints.api.schemas import CohortProgressSchema, ParticipantProgressSchema
+from blueprints.api.schemas import (
+    CertificateSchema,
+    CohortCertificatesSchema,
+    CohortProgressSchema,
+    ParticipantProgressSchema,
+)
 from lms_bridge.access.api_scopes import CREDIT_READ
 from lms_bridge.programs import (
     CohortNotFound,
     EnrollmentNotFound,
     read_cohort_progress_json,
     read_participant_progress,
+)
+from lms_bridge.programs.certificates import (
+    CertificateView,
+    cohort_certificates,
+    verify_certificate,
 )
 
 bp = ApiBlueprint(
@@ -59,3 +69,34 @@ def cohort_progress(cohort_id: int) -> Response:
 def participant_progress(cohort_id: int, nip: str) -> dict[str, object]:
     """The same row of the matrix for one NIP."""
     return read_participant_progress(cohort_id, nip)
+
+
+@bp.route(
+    "/cohorts/<int:cohort_id>/certificates",
+    methods=["GET"],
+    scopes=READ_PROGRESS,
+    summary="STTPL angkatan (the cohort's certificates, revoked ones included)",
+)
+@bp.response(200, CohortCertificatesSchema)
+@bp.alt_response(404, description="Angkatan tidak ditemukan (unknown cohort)")
+def certificates_of_cohort(cohort_id: int) -> dict[str, object]:
+    """Every certificate issued in the cohort, by sequence, with its verification code."""
+    return {"cohort_id": cohort_id, "certificates": cohort_certificates(cohort_id, None)}
+
+
+@bp.route(
+    "/certificates/<code>",
+    methods=["GET"],
+    scopes=READ_PROGRESS,
+    summary="Verifikasi STTPL (a certificate by its verification code: valid or revoked)",
+)
+@bp.response(200, CertificateSchema)
+@bp.alt_response(404, description="Kode verifikasi tidak dikenal (unknown code)")
+def certificate_by_code(code: str) -> CertificateView | Response:
+    """What the public page /verifikasi/{code} shows, as JSON, with the NIP."""
+    shown = verify_certificate(code)
+    if shown is None:
+        return error_response(
+            404, "CertificateNotFound", "kode verifikasi tidak dikenal (unknown verification code)"
+        )
+    return shown

@@ -274,6 +274,31 @@ class CohortInfoSchema(Schema):
     activity_id = fields.String(metadata={"description": "The cohort's xAPI activity IRI"})
 
 
+class CertificateSchema(Schema):
+    number = fields.String(metadata={"example": "0001/STTPL/PKP/1/2026"})
+    verification_code = fields.String(
+        attribute="public_code",
+        metadata={"description": "The code of the public page /verifikasi/{code}"},
+    )
+    nip = fields.String()
+    name = fields.String()
+    program_code = fields.String(metadata={"example": "pkp"})
+    program_name = fields.String()
+    cohort_name = fields.String()
+    cohort_year = fields.Integer()
+    cohort_number = fields.Integer()
+    organiser = fields.String()
+    issued_at = fields.DateTime()
+    valid = fields.Boolean(metadata={"description": "False once the certificate is revoked"})
+    revoked_at = fields.DateTime(allow_none=True)
+    revocation_reason = fields.String(allow_none=True)
+
+
+class CohortCertificatesSchema(Schema):
+    cohort_id = fields.Integer()
+    certificates = fields.List(fields.Nested(CertificateSchema))
+
+
 class ProgramInfoSchema(Schema):
     code = fields.String(metadata={"example": "latsar-cpns"})
     version = fields.Integer()

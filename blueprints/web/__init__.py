@@ -22,10 +22,12 @@ from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
 from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
+from blueprints.web.organisers import bp as organiser_pages
 from blueprints.web.person_pages import bp as person_pages
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
 from blueprints.web.unmatched import bp as unmatched_pages
+from blueprints.web.verification import bp as verification_pages
 from lms_bridge.accounts import load_session_account
 from lms_bridge.settings import Settings
 
@@ -46,6 +48,8 @@ PAGES: list[Blueprint] = [
     agency_pages,
     person_pages,
     export_pages,
+    organiser_pages,
+    verification_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

@@ -28,6 +28,7 @@ ROLE_LABELS = {
     "viewer": lazy_gettext("viewer"),
     "instructor": lazy_gettext("instructor"),
     "coach": lazy_gettext("coach"),
+    "organiser": lazy_gettext("organiser"),
 }
 
 
@@ -44,6 +45,7 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
     NavItem("web.exports.index", lazy_gettext("SIASN export"), frozenset({"auditor"})),
+    NavItem("web.organisers.index", lazy_gettext("Cohorts"), frozenset({"organiser"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

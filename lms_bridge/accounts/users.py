@@ -28,7 +28,7 @@ from lms_bridge.settings import current_settings
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SCOPED_ROLES = frozenset({"auditor", "viewer", "instructor", "coach"})
+SCOPED_ROLES = frozenset({"auditor", "viewer", "instructor", "coach", "organiser"})
 
 
 class AccountError(ValueError):

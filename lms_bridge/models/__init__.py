@@ -15,6 +15,7 @@ from lms_bridge.models.lrs import (
 )
 from lms_bridge.models.people import ActorMapping, Person
 from lms_bridge.models.programs import (
+    Certificate,
     Cohort,
     Enrollment,
     ModuleProgress,
@@ -30,6 +31,7 @@ __all__ = [
     "ActorMapping",
     "AttachmentContent",
     "AuditEvent",
+    "Certificate",
     "Client",
     "Cohort",
     "CreditEntry",

@@ -212,3 +212,34 @@ class WebhookDelivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Certificate(Base):
+    """An STTPL issued to one participant of one cohort, with its public verification code.
+
+    ``sequence`` counts the cohort's certificates (1, 2, …) and fills the program's number
+    pattern; it is drawn with the cohort row locked, and the unique constraints stop a
+    second number for the same participant or the same sequence twice in a cohort.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id"),
+        UniqueConstraint("cohort_id", "sequence"),
+        UniqueConstraint("public_code"),
+        Index("ix_certificates_nip", "nip"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cohorts.id"))
+    enrollment_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("enrollments.id"))
+    nip: Mapped[str] = mapped_column(String(18))
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(200))
+    public_code: Mapped[str] = mapped_column(String(32))
+    """Random and unguessable: the address of the public verification page."""
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(320))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(320), default=None)
+    revocation_reason: Mapped[str | None] = mapped_column(Text, default=None)

@@ -142,7 +142,7 @@ def rows_from_csv(text: str) -> list[dict[str, str]]:
         return []
     except csv.Error as error:
         raise _csv_problem(error, HEADING_LINE) from error
-    _refuse_repeated_headings(headings)
+    refuse_repeated_headings(headings)
     rows: list[dict[str, str]] = []
     try:
         for record in reader:
@@ -152,7 +152,9 @@ def rows_from_csv(text: str) -> list[dict[str, str]]:
     return rows
 
 
-def _refuse_repeated_headings(headings: list[str]) -> None:
+def refuse_repeated_headings(
+    headings: list[str], rejected: type[RecordsRejected] = CsvUnreadable
+) -> None:
     """Two cells with one heading would be merged into one value: refuse the file."""
     seen: set[str] = set()
     problems: list[RowProblem] = []
@@ -165,7 +167,7 @@ def _refuse_repeated_headings(headings: list[str]) -> None:
             )
         seen.add(heading.lower())
     if problems:
-        raise CsvUnreadable(problems)
+        raise rejected(problems)
 
 
 def _row(record: list[str], headings: list[str], separator: str) -> dict[str, str]:

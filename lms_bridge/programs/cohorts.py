@@ -42,10 +42,13 @@ def create_cohort(
     """Create a cohort of a program version (the newest when no version is given)."""
     if ends_on < starts_on:
         raise CohortInvalid(
-            "tanggal selesai sebelum tanggal mulai (the end date is before the start date)"
+            "tanggal selesai sebelum tanggal mulai (the end date is before the start date)",
+            "dates",
         )
     if number < 1:
-        raise CohortInvalid("nomor angkatan harus 1 atau lebih (number must be at least 1)")
+        raise CohortInvalid(
+            "nomor angkatan harus 1 atau lebih (number must be at least 1)", "number"
+        )
     program = find_program(session, program_code, program_version)
     taken = session.scalar(
         select(Cohort.id).where(
@@ -55,7 +58,8 @@ def create_cohort(
     if taken is not None:
         raise CohortInvalid(
             f"angkatan {number} tahun {year} program {program.code} sudah ada (id {taken}) "
-            "(this cohort exists already)"
+            "(this cohort exists already)",
+            "exists",
         )
     cohort = Cohort(
         program_id=program.id,

@@ -22,7 +22,21 @@ class CohortNotFound(ProgramError):
 
 
 class CohortInvalid(ProgramError):
-    """The cohort's own values are wrong (dates, number, …)."""
+    """The cohort's own values are wrong; ``problem`` names which for the pages' catalogs
+    (``dates``, ``number``, ``exists``, ``agency``)."""
+
+    def __init__(self, message: str, problem: str = "invalid") -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class CertificateRefused(ProgramError):
+    """A certificate cannot be issued or revoked; ``problem`` names why for the pages
+    (``not_completed``, ``issued``, ``not_issued``, ``revoked``, ``reason``)."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 class EnrollmentNotFound(ProgramError):

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -26,6 +27,17 @@ DEFAULT_VERBS = (
     "http://adlnet.gov/expapi/verbs/completed",
     "http://adlnet.gov/expapi/verbs/passed",
 )
+DEFAULT_CERTIFICATE_NUMBER = "{seq:04d}/STTPL/{program}/{cohort_number}/{year}"
+"""The STTPL number of a template that names no ``certificate_number`` pattern."""
+CERTIFICATE_FIELDS = ("seq", "program", "cohort_number", "year")
+CERTIFICATE_NUMBER_LENGTH = 200
+
+
+def certificate_number(
+    pattern: str, *, seq: int, program: str, cohort_number: int, year: int
+) -> str:
+    """A certificate's number: the pattern filled (``program`` is the code in capitals)."""
+    return pattern.format(seq=seq, program=program.upper(), cohort_number=cohort_number, year=year)
 
 
 class TemplateError(DataFileError):
@@ -58,6 +70,8 @@ class ProgramTemplate:
     pass_threshold: Decimal
     jp_total: Decimal | None
     jp_total_confirmed: bool
+    certificate_number: str
+    """The STTPL number pattern (``{seq}``, ``{program}``, ``{cohort_number}``, ``{year}``)."""
     modules: tuple[ModuleTemplate, ...]
     definition: dict[str, Any]
     """The loaded file as JSON-compatible data (numbers as strings), stored for audit."""
@@ -72,6 +86,30 @@ class ProgramTemplate:
 def _https_iri(value: str) -> None:
     if not (value.startswith("https://") and is_iri(value)):
         raise ValidationError(f"{value!r} bukan IRI https (is not an https IRI)")
+
+
+def _certificate_pattern(value: str) -> None:
+    """A pattern that names only known fields, counts with ``{seq}`` and fills cleanly."""
+    try:
+        names = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+        unknown = sorted(names - set(CERTIFICATE_FIELDS))
+        if unknown:
+            raise ValidationError(
+                f"kolom tidak dikenal {', '.join(unknown)}; yang dikenal: "
+                f"{', '.join(CERTIFICATE_FIELDS)} (unknown fields)"
+            )
+        if "seq" not in names:
+            raise ValidationError("harus memuat {seq} (must contain {seq})")
+        longest = certificate_number(
+            value, seq=999_999, program="x" * 50, cohort_number=9999, year=9999
+        )
+    except (ValueError, IndexError, KeyError) as error:
+        raise ValidationError(f"pola tidak valid (not a valid pattern): {error}") from error
+    if len(longest) > CERTIFICATE_NUMBER_LENGTH:
+        raise ValidationError(
+            f"nomor bisa lebih dari {CERTIFICATE_NUMBER_LENGTH} karakter "
+            f"(a number could exceed {CERTIFICATE_NUMBER_LENGTH} characters)"
+        )
 
 
 def _score() -> fields.Decimal:
@@ -122,6 +160,7 @@ class TemplateSchema(Schema):
         places=2, load_default=Decimal(70), validate=validate.Range(min=0, max=100)
     )
     final_score = fields.Nested(FinalScoreSchema, load_default=lambda: FinalScoreSchema().load({}))
+    certificate_number = fields.String(load_default=None, validate=_certificate_pattern)
     modules = fields.List(
         fields.Nested(ModuleSchema), required=True, validate=validate.Length(min=1)
     )
@@ -169,6 +208,9 @@ def parse_template(text: str, source: str = "template") -> ProgramTemplate:
     problems = _consistency(data)
     if problems:
         raise TemplateError(source, problems)
+    pattern = data.pop("certificate_number", None)
+    if pattern is not None:  # absent stays absent: an older file keeps its digest
+        data["certificate_number"] = pattern
     return ProgramTemplate(
         code=data["code"],
         version=data["version"],
@@ -177,6 +219,7 @@ def parse_template(text: str, source: str = "template") -> ProgramTemplate:
         pass_threshold=data["pass_threshold"],
         jp_total=data["jp_total"],
         jp_total_confirmed=data["jp_total_confirmed"],
+        certificate_number=pattern or DEFAULT_CERTIFICATE_NUMBER,
         modules=tuple(
             ModuleTemplate(
                 code=module["id"],

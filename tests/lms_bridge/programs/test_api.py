@@ -72,3 +72,31 @@ def test_a_reloaded_matrix_shows_what_changed_since_the_last_load(
         enroll_participants(session, cohort_id, [{"nip": second}])
     enrolled = xapi.client.get(path, headers=xapi.headers()).get_json()
     assert {row["nip"] for row in enrolled["participants"]} == {first, second}
+
+
+def test_a_cohort_s_certificates_and_one_verified_by_code(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    from lms_bridge.programs.certificates import (  # noqa: PLC0415
+        issue_certificate,
+        revoke_certificate,
+    )
+
+    [nip] = nips(1)
+    cohort_id, _ = latsar_cohort([nip])
+    assert xapi.post_statements(passing_statements(nip)).status_code == 200
+    issued = issue_certificate(cohort_id, nip, actor="o", agencies=None)
+    listed = xapi.client.get(f"/api/v1/cohorts/{cohort_id}/certificates", headers=xapi.headers())
+    assert listed.status_code == 200, listed.get_json()
+    [row] = listed.get_json()["certificates"]
+    assert (row["number"], row["nip"], row["valid"]) == (issued.number, nip, True)
+    code = row["verification_code"]
+    assert code == issued.public_code
+    revoke_certificate(cohort_id, nip, reason="salah input", actor="o", agencies=None)
+    one = xapi.client.get(f"/api/v1/certificates/{code}", headers=xapi.headers()).get_json()
+    assert (one["valid"], one["revocation_reason"]) == (False, "salah input")
+    missing = xapi.client.get("/api/v1/certificates/tidak-ada", headers=xapi.headers())
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "CertificateNotFound"
+    unknown = xapi.client.get("/api/v1/cohorts/99999/certificates", headers=xapi.headers())
+    assert unknown.status_code == 404

@@ -162,3 +162,28 @@ def test_shipped_templates_import_by_name_and_a_second_import_changes_nothing(
     unknown = runner.invoke(args=["programs", "import", "latsar-pns"])
     assert unknown.exit_code != 0
     assert "latsar-cpns" in unknown.output  # the error lists the shipped names
+
+
+def test_a_template_without_a_certificate_pattern_numbers_by_default_and_keeps_its_digest() -> None:
+    template = parse_template(GOOD)
+    assert template.certificate_number == "{seq:04d}/STTPL/{program}/{cohort_number}/{year}"
+    assert "certificate_number" not in template.definition
+    named = parse_template(GOOD + 'certificate_number: "{seq}/STTPL/{program}/{year}"\n')
+    assert named.certificate_number == "{seq}/STTPL/{program}/{year}"
+    assert named.digest != template.digest
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "STTPL/{year}",  # no sequence: every certificate would get one number
+        "{seq}/{agency}",  # a field the service does not fill
+        "{seq:04q}",  # a format the sequence cannot take
+        "{seq}{",  # unbalanced
+        "{seq}" + "x" * 300,  # numbers longer than the column
+    ],
+)
+def test_a_bad_certificate_pattern_is_refused_naming_the_field(pattern: str) -> None:
+    with pytest.raises(TemplateError) as refused:
+        parse_template(GOOD + f"certificate_number: {pattern!r}\n")
+    assert "certificate_number" in str(refused.value)
