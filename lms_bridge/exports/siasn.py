@@ -35,6 +35,7 @@ from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.lrs.activity_names import activity_names
 from lms_bridge.models import CreditEntry, Person, SiasnExport, SiasnExportRow
 from lms_bridge.people.nip import is_nip
+from lms_bridge.programs.certificates import certificate_numbers
 
 Change = Literal["new", "changed", "exported"]
 Reason = Literal["not_verified", "no_code", "zero_jp", "no_nip"]
@@ -185,6 +186,7 @@ def kursus_export(session: Session, policy: Policy, *, agency: str, year: int) -
     ]
     names = activity_names(session, ((e.activity_id, e.statement_ids) for e, _ in entries))
     sent = _previously_sent(session, agency, year)
+    certificates = certificate_numbers(session, {e.nip for e, _ in entries if e.nip})
     codes = {rule.id: rule.siasn_jenis_diklat for rule in policy.rules}
     rounding = policy.siasn.rounding
     rows: list[KursusRow] = []
@@ -237,7 +239,7 @@ def kursus_export(session: Session, policy: Policy, *, agency: str, year: int) -
                 tanggal_selesai_kursus=entry.local_date,
                 tahun_kursus=entry.year,
                 jumlah_jam=hours,
-                nomor_sertipikat=None,
+                nomor_sertipikat=certificates.number_for(nip, activity_id=entry.activity_id),
                 jp=entry.jp,
                 change=change,
             )

@@ -10,8 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from lms_bridge.credit import current_policy
+from lms_bridge.credit.decisions import verify_credits
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.models import AuditEvent
+from lms_bridge.exports.siasn import kursus_export
+from lms_bridge.models import AuditEvent, CreditEntry
+from lms_bridge.people import import_people
 from lms_bridge.programs import CohortNotFound
 from lms_bridge.programs.certificates import (
     certificate_number_for,
@@ -22,6 +26,7 @@ from lms_bridge.programs.certificates import (
     verify_certificate,
 )
 from lms_bridge.programs.errors import CertificateRefused
+from tests.blueprints.api.conftest import person_row
 from tests.conftest import XAPIClient
 from tests.lms_bridge.programs.builders import LATSAR, latsar_cohort, nips, passing_statements
 
@@ -145,3 +150,34 @@ def test_organisers_issuing_at_once_get_distinct_consecutive_numbers(
         thread.join(timeout=60)
     assert errors == []
     assert sorted(numbers) == [f"{n:04d}/STTPL/LATSAR-CPNS/1/2026" for n in range(1, 7)]
+
+
+def test_the_siasn_export_carries_the_number_on_the_program_s_records(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    """``nomorSertipikat``: the participant's valid STTPL number on every verified record of
+    the program's activities; nothing once it is revoked."""
+    nip, other = nips(2)
+    import_people([person_row(n, f"Peserta {n[-3:]}", agency=LAMPUNG[0]) for n in (nip, other)])
+    cohort_id, _ = latsar_cohort([nip, other])
+    _pass(xapi, nip, other)
+    issued = issue_certificate(cohort_id, nip, actor="o", agencies=LAMPUNG)
+    open_ids = db.session.scalars(
+        select(CreditEntry.id).where(CreditEntry.status.in_(("pending", "needs_revision")))
+    ).all()
+    if open_ids:
+        verify_credits(list(open_ids), decided_by="auditor@lampung.go.id")
+
+    def numbers() -> dict[str, set[str | None]]:
+        with unit_of_work(writes=False) as session:
+            export = kursus_export(session, current_policy(), agency=LAMPUNG[0], year=2026)
+        found: dict[str, set[str | None]] = {}
+        for row in export.rows:
+            found.setdefault(row.nip, set()).add(row.nomor_sertipikat)
+        return found
+
+    before = numbers()
+    assert before[nip] == {issued.number}
+    assert before[other] == {None}
+    revoke_certificate(cohort_id, nip, reason="salah terbit", actor="o", agencies=LAMPUNG)
+    assert numbers()[nip] == {None}
