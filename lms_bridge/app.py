@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blueprints.api import init_api
 from blueprints.errors import with_error_headers
+from blueprints.ops import init_ops
 from blueprints.web import init_web
 from blueprints.web.errors import error_page
 from blueprints.web.sessions import is_machine_path
@@ -26,6 +27,7 @@ from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
 from lms_bridge.db import configure_sqlite, db, ping_after_idle
+from lms_bridge.observability.logs import configure_logging
 from lms_bridge.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ def sqlalchemy_url(database_url: str) -> str:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the service for ``settings`` (read from the environment when not given)."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     url = sqlalchemy_url(settings.database_url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _allow_cross_origin(app, settings)
     app.after_request(_harden)
 
+    init_ops(app)  # /healthz, /readyz, /metrics; request ids and request metrics
     app.register_blueprint(xapi_blueprint)
     init_api(app)  # /api/v1 and its OpenAPI document
     init_web(app, settings)  # pages for people: sessions only there (not /xapi, /api/v1)

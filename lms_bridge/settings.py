@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "LMS_BRIDGE_"
+LOG_FORMATS = ("json", "text")
 INSTANCE_DIR = Path.cwd() / "instance"
 XAPI_VERSIONS = ("1.0.3", "2.0.0")
 SECRET_KEY_BYTES = 48
@@ -81,6 +82,9 @@ class Settings:
     default: the API serves scripts and dashboards on the server side, and names people."""
     log_level: str = "INFO"
     """Python logging level of the service."""
+    log_format: str = "json"
+    """`json`: one JSON object per log line, with the request's id (X-Request-ID); `text`:
+    plain lines for reading in a terminal."""
     sql_echo: bool = False
     """Log every SQL statement (debugging only)."""
 
@@ -105,6 +109,11 @@ class Settings:
             raise SettingsError(
                 f"{PREFIX}DEFAULT_XAPI_VERSION harus salah satu dari {', '.join(XAPI_VERSIONS)}, "
                 f"bukan {self.default_xapi_version!r} (must be one of them)"
+            )
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"{PREFIX}LOG_FORMAT harus json atau text, bukan {self.log_format!r} "
+                "(must be json or text)"
             )
         if not isinstance(logging.getLevelName(self.log_level.upper()), int):
             raise SettingsError(
