@@ -26,9 +26,9 @@ from blueprints.web.sessions import is_machine_path
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
-from lms_bridge.db import configure_sqlite, db, ping_after_idle
+from lms_bridge.db import configure_sqlite, db, ping_after_idle, sqlalchemy_url
 from lms_bridge.observability.logs import configure_logging
-from lms_bridge.settings import Settings
+from lms_bridge.settings import TRANSACTION_POOLER, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +49,19 @@ CORS_EXPOSED_HEADERS = [
 ]
 
 
-def sqlalchemy_url(database_url: str) -> str:
-    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
-    for prefix in ("postgresql://", "postgres://"):
-        if database_url.startswith(prefix):
-            return "postgresql+psycopg://" + database_url[len(prefix) :]
-    return database_url
+def engine_options(url: str, pooler: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for ``pooler``.
+
+    psycopg prepares a query on the server once it has run ``prepare_threshold`` (5) times
+    on a connection; behind PgBouncer's transaction pooling (before 1.21) the next run may
+    land on another server connection, which answers "prepared statement does not exist".
+    ``prepare_threshold=None`` turns that off for the connection, and so for every query on
+    it: SQLAlchemy's and the driver calls of lms_bridge.driver and lms_bridge.lrs.bulk
+    alike (they run on the session's own connection).
+    """
+    if pooler == TRANSACTION_POOLER and url.startswith("postgresql"):
+        return {"connect_args": {"prepare_threshold": None}}
+    return {}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -68,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
         SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url, settings.database_pooler),
         SQLALCHEMY_ECHO=settings.sql_echo,
         # Multipart framing and form encoding add a little to the statement limit.
         MAX_CONTENT_LENGTH=settings.max_body_bytes + 64 * 1024,
