@@ -9,6 +9,7 @@ missing); they fail, never skip, when those are absent.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,9 +44,21 @@ def require_program(path: str) -> str:
     return path
 
 
+class Placeholders(Template):
+    """Only ``${UPPER_CASE}`` is a placeholder: nginx's ``$host`` and the like stay."""
+
+    idpattern = r"(?!)"
+    braceidpattern = r"[A-Z][A-Z0-9_]*"
+    flags = re.NOFLAG
+
+
 def render(template: Path, target: Path, **values: object) -> Path:
-    """Fill a deploy/ template's ``${...}`` values (as envsubst would) into ``target``."""
-    target.write_text(Template(template.read_text()).substitute(**values))
+    """Fill a deploy/ template's placeholders (as ``envsubst`` with their names would) into
+    ``target``; every placeholder must get a value."""
+    text = Placeholders(template.read_text()).safe_substitute(**values)
+    left = re.findall(r"\$\{[A-Z][A-Z0-9_]*\}", text)
+    assert not left, f"{template} has placeholders the test does not fill: {left}"
+    target.write_text(text)
     return target
 
 
@@ -153,12 +166,15 @@ def pgbouncer_show(port: int, what: str) -> list[tuple[object, ...]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
-def start_deliver_worker(database_url: str, log: Path, secret_key: str) -> subprocess.Popen[bytes]:
+def start_deliver_worker(
+    database_url: str, log: Path, secret_key: str, extra_env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     """``lms-bridge deliver`` polling every 0.2 s, in a session of its own."""
     env = {
         **os.environ,
         "LMS_BRIDGE_DATABASE_URL": database_url,
         "LMS_BRIDGE_SECRET_KEY": secret_key,
+        **extra_env,
     }
     cli = shutil.which("lms-bridge", path=str(Path(sys.executable).parent))
     assert cli, "the lms-bridge command is not installed in this environment"
