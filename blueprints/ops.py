@@ -75,13 +75,16 @@ def _start_request() -> None:
 
 
 def _finish_request(response: Response) -> Response:
+    started_at = g.get("started_at")
+    if started_at is None:  # a hook before ours failed the request: nothing to time
+        return response
     response.headers[REQUEST_ID_HEADER] = g.request_id
     rule = request.url_rule
     observe_request(
         request.method,
         rule.rule if rule is not None else UNMATCHED_ROUTE,
         response.status_code,
-        time.perf_counter() - g.started_at,
+        time.perf_counter() - started_at,
     )
     return response
 
