@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 TRANSLATIONS := blueprints/web/translations
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 CHROMIUM := /usr/bin/chromium
+# The deployment tests (tests/deploy) start Debian's PgBouncer and nginx.
+DEPLOY_PROGRAMS := /usr/sbin/pgbouncer /usr/sbin/nginx
 
 .PHONY: run test test-corpus lint bench install clean messages screenshots
 
@@ -31,6 +33,12 @@ messages: $(STAMP)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+/usr/sbin/pgbouncer:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer
+
+/usr/sbin/nginx:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx
+
 ## make run: migrate the embedded SQLite database, create the demo client, serve on 127.0.0.1:$(PORT)
 run: $(STAMP) $(CATALOGS)
 	$(BIN)/lms-bridge db upgrade
@@ -38,7 +46,7 @@ run: $(STAMP) $(CATALOGS)
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## make test: lint, types, import contracts, then the whole suite on SQLite and PostgreSQL
-test: $(STAMP) $(CATALOGS) $(CHROMIUM)
+test: $(STAMP) $(CATALOGS) $(CHROMIUM) $(DEPLOY_PROGRAMS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports

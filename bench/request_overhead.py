@@ -2,24 +2,33 @@
 
 ``python -m bench.request_overhead [--requests N] [--runs N]`` builds the app of the
 checkout it runs in (on a throwaway SQLite file), authenticates one LMS client, and times
-GET /xapi/about and GET /xapi/statements?limit=1 with Flask's test client: process CPU per
-request, median and best of ``--runs``. No network and no other process, so it isolates
-what the app's hooks (sessions, sign-in, CSRF, catalogs) cost a machine request. Run it
-from two checkouts alternately to compare them (``cd OTHER && python -m
-bench.request_overhead``); the host is shared, so compare medians of several runs.
+GET /xapi/about, GET /xapi/statements?limit=1 and a single-statement POST with Flask's
+test client: process CPU per request, median and best of ``--runs``. No network and no
+other process, so it isolates what the app's hooks (sessions, sign-in, CSRF, catalogs)
+cost a machine request. Run it from two checkouts alternately to compare them
+(``cd OTHER && python -m bench.request_overhead``); the host is shared, so compare
+medians of several runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PATHS = ("/xapi/about", "/xapi/statements?limit=1")
+ONE_STATEMENT = {
+    "actor": {"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": "1"}},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+    "object": {"id": "https://lms.example/mod/page/view.php?id=1"},
+}
+"""A new statement each time it is posted (the LRS gives it an id)."""
 
 
 def main() -> None:
@@ -51,14 +60,20 @@ def main() -> None:
         "X-Experience-API-Version": "1.0.3",
     }
     print(f"checkout {Path.cwd()}")
-    for path in PATHS:
+    requests: dict[str, Callable[[], object]] = {
+        path: functools.partial(client.get, path, headers=headers) for path in PATHS
+    }
+    requests["POST /xapi/statements (1)"] = functools.partial(
+        client.post, "/xapi/statements", json=ONE_STATEMENT, headers=headers
+    )
+    for path, send in requests.items():
         for _ in range(200):  # warm caches, pools, the verified-secret memo
-            client.get(path, headers=headers)
+            send()
         per_request = []
         for _ in range(options.runs):
             start = time.process_time()
             for _ in range(options.requests):
-                client.get(path, headers=headers)
+                send()
             per_request.append((time.process_time() - start) / options.requests * 1e6)
         print(
             f"  {path:28} median {statistics.median(per_request):6.0f} µs/request "

@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blueprints.api import init_api
 from blueprints.errors import with_error_headers
+from blueprints.ops import init_ops
 from blueprints.throttle import init_throttle
 from blueprints.web import init_web
 from blueprints.web.errors import error_page
@@ -26,8 +27,9 @@ from blueprints.web.sessions import is_machine_path
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import install_policy
-from lms_bridge.db import configure_sqlite, db, ping_after_idle
-from lms_bridge.settings import Settings
+from lms_bridge.db import configure_sqlite, db, ping_after_idle, sqlalchemy_url
+from lms_bridge.observability.logs import configure_logging
+from lms_bridge.settings import TRANSACTION_POOLER, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +50,25 @@ CORS_EXPOSED_HEADERS = [
 ]
 
 
-def sqlalchemy_url(database_url: str) -> str:
-    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
-    for prefix in ("postgresql://", "postgres://"):
-        if database_url.startswith(prefix):
-            return "postgresql+psycopg://" + database_url[len(prefix) :]
-    return database_url
+def engine_options(url: str, pooler: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for ``pooler``.
+
+    psycopg prepares a query on the server once it has run ``prepare_threshold`` (5) times
+    on a connection; behind PgBouncer's transaction pooling (before 1.21) the next run may
+    land on another server connection, which answers "prepared statement does not exist".
+    ``prepare_threshold=None`` turns that off for the connection, and so for every query on
+    it: SQLAlchemy's and the driver calls of lms_bridge.driver and lms_bridge.lrs.bulk
+    alike (they run on the session's own connection).
+    """
+    if pooler == TRANSACTION_POOLER and url.startswith("postgresql"):
+        return {"connect_args": {"prepare_threshold": None}}
+    return {}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the service for ``settings`` (read from the environment when not given)."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     url = sqlalchemy_url(settings.database_url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -67,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
         SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url, settings.database_pooler),
         SQLALCHEMY_ECHO=settings.sql_echo,
         # Multipart framing and form encoding add a little to the statement limit.
         MAX_CONTENT_LENGTH=settings.max_body_bytes + 64 * 1024,
@@ -87,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_harden)
 
     init_throttle(app, settings)  # failed sign-ins, per key and per address
+    init_ops(app)  # /healthz, /readyz, /metrics; request ids and request metrics
     app.register_blueprint(xapi_blueprint)
     init_api(app)  # /api/v1 and its OpenAPI document
     init_web(app, settings)  # pages for people: sessions only there (not /xapi, /api/v1)

@@ -94,8 +94,8 @@ def clients_group() -> None:
     "scope_list",
     multiple=True,
     type=click.Choice(sorted(KNOWN_SCOPES)),
-    help="An xAPI or API scope (credit/read, people/write, credit/audit); repeat for several. "
-    "Default: statements/write statements/read/mine.",
+    help="An xAPI or API scope (credit/read, people/write, credit/audit, metrics); repeat for "
+    "several. Default: statements/write statements/read/mine.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext

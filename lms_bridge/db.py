@@ -110,6 +110,14 @@ def ping_after_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING_S) ->
             raise DisconnectionError("pooled connection failed its ping")
 
 
+def sqlalchemy_url(database_url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix) :]
+    return database_url
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for writes.
 

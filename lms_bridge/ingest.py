@@ -19,6 +19,7 @@ from lms_bridge.credit import current_policy, nominal_jp_lookup
 from lms_bridge.credit.ledger import CreditableStatement, credit_statements, creditable_actors
 from lms_bridge.db import unit_of_work
 from lms_bridge.lrs.store import StoreResult, store_batch
+from lms_bridge.observability.metrics import count_stored_statements
 from lms_bridge.people.identity import mappings_read, mappings_read_along
 from lms_bridge.programs.progress import modules_read, modules_read_along, record_progress
 from lms_bridge.settings import current_settings
@@ -103,7 +104,8 @@ def record_statements(
                     client=client,
                     module_ids=modules.module_ids if modules else None,
                 )
-                return result
+            count_stored_statements(len(result.new))
+            return result
         except IntegrityError:
             if attempt == INTEGRITY_RETRIES - 1:
                 raise

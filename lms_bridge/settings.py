@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "LMS_BRIDGE_"
+LOG_FORMATS = ("json", "text")
+TRANSACTION_POOLER = "pgbouncer-transaction"
+DATABASE_POOLERS = ("", TRANSACTION_POOLER)
 INSTANCE_DIR = Path.cwd() / "instance"
 XAPI_VERSIONS = ("1.0.3", "2.0.0")
 SECRET_KEY_BYTES = 48
@@ -54,6 +57,16 @@ class Settings:
     """How client secrets are hashed (werkzeug method string); tests use a cheaper one."""
     policy_file: str = ""
     """The JP policy (YAML); empty = the default shipped in lms_bridge/policies/."""
+    database_pooler: str = ""
+    """What stands between the service and PostgreSQL: empty (nothing, or a pooler in session
+    mode) or `pgbouncer-transaction` (PgBouncer in transaction-pooling mode): then no
+    statement is ever prepared on the server (PgBouncer before 1.21 hands each transaction to
+    any server connection, where a statement prepared on another does not exist), and the
+    client cache listens only over LMS_BRIDGE_LISTEN_DATABASE_URL."""
+    listen_database_url: str = ""
+    """A direct connection (not through a transaction pooler) for the client cache's LISTEN;
+    empty: the app's database URL, except behind `pgbouncer-transaction`, where a LISTEN
+    cannot work and the cache is then off (every request reads its client row)."""
     client_cache_seconds: int = 60
     """PostgreSQL: how long a process keeps a client it authenticated; every change to the
     clients table empties every process's cache at once (NOTIFY). 0 = read it every request."""
@@ -91,6 +104,9 @@ class Settings:
     default: the API serves scripts and dashboards on the server side, and names people."""
     log_level: str = "INFO"
     """Python logging level of the service."""
+    log_format: str = "json"
+    """`json`: one JSON object per log line, with the request's id (X-Request-ID); `text`:
+    plain lines for reading in a terminal."""
     sql_echo: bool = False
     """Log every SQL statement (debugging only)."""
 
@@ -115,6 +131,16 @@ class Settings:
             raise SettingsError(
                 f"{PREFIX}DEFAULT_XAPI_VERSION harus salah satu dari {', '.join(XAPI_VERSIONS)}, "
                 f"bukan {self.default_xapi_version!r} (must be one of them)"
+            )
+        if self.database_pooler not in DATABASE_POOLERS:
+            raise SettingsError(
+                f"{PREFIX}DATABASE_POOLER harus kosong atau pgbouncer-transaction, bukan "
+                f"{self.database_pooler!r} (must be empty or pgbouncer-transaction)"
+            )
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"{PREFIX}LOG_FORMAT harus json atau text, bukan {self.log_format!r} "
+                "(must be json or text)"
             )
         if not isinstance(logging.getLevelName(self.log_level.upper()), int):
             raise SettingsError(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-MACHINE_PREFIXES = ("/xapi", "/api/v1")
-"""LMS clients and API scripts authenticate every request; they never carry a session."""
+MACHINE_PREFIXES = ("/xapi", "/api/v1", "/healthz", "/readyz", "/metrics")
+"""LMS clients, API scripts, probes and scrapers authenticate every request (or need no
+authentication); they never carry a session and get JSON errors."""
 _UNDER_MACHINE_PREFIXES = tuple(prefix + "/" for prefix in MACHINE_PREFIXES)
 
 

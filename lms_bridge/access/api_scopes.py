@@ -20,7 +20,10 @@ PEOPLE_WRITE: Final = "people/write"
 CREDIT_AUDIT: Final = "credit/audit"
 """Verify, reject and correct credit entries (a BPSDM auditor's tool)."""
 
-KNOWN: Final = frozenset({CREDIT_READ, PEOPLE_WRITE, CREDIT_AUDIT})
+METRICS: Final = "metrics"
+"""Read the Prometheus metrics at /metrics (a scraper's credentials; nothing personal)."""
+
+KNOWN: Final = frozenset({CREDIT_READ, PEOPLE_WRITE, CREDIT_AUDIT, METRICS})
 
 IMPLIED: Final[dict[str, frozenset[str]]] = {
     # An auditor cannot decide on entries they may not read.

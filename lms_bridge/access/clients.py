@@ -19,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import Engine, select
+from sqlalchemy import URL, Engine, make_url, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.access import api_scopes
 from lms_bridge.access.client_cache import ClientCache, cache_for, forget_clients
-from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.db import db, sqlalchemy_url, unit_of_work, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import Client
-from lms_bridge.settings import current_settings
+from lms_bridge.settings import TRANSACTION_POOLER, current_settings
 from xapi import scopes as xapi_scopes
 from xapi.identifiers import agent_key
 
@@ -176,22 +176,35 @@ CLIENT_BY_KEY = DriverQuery(
 """Every xAPI request runs this: it goes straight to the driver (lms_bridge.driver)."""
 
 
-def _listener_connection(engine: Engine) -> psycopg.Connection[tuple[object, ...]]:
-    """A connection of its own for the change listener, to the app's database."""
-    arguments, options = engine.dialect.create_connect_args(engine.url)
-    return psycopg.connect(*arguments, **options, autocommit=True)
+def _listener_connection(engine: Engine, url: URL) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection of its own for the change listener (never prepares: nothing it runs is
+    worth it, and it must not break if it is pointed at a pooler by mistake)."""
+    arguments, options = engine.dialect.create_connect_args(url)
+    return psycopg.connect(*arguments, **options, autocommit=True, prepare_threshold=None)
 
 
 def _client_cache() -> ClientCache | None:
-    """This process's cache of authenticated clients, or None where there is none."""
-    seconds = current_settings().client_cache_seconds
+    """This process's cache of authenticated clients, or None where there is none.
+
+    Behind PgBouncer's transaction pooling a LISTEN is held by whichever server connection
+    ran it, then handed to other clients: notices would never arrive, and a cache that
+    hears nothing would keep a revoked client. So there the listener needs its own direct
+    URL (LMS_BRIDGE_LISTEN_DATABASE_URL), or there is no cache.
+    """
+    settings = current_settings()
     engine = db.engine
-    if seconds <= 0 or engine.dialect.name != "postgresql":
+    if settings.client_cache_seconds <= 0 or engine.dialect.name != "postgresql":
         return None
+    if settings.listen_database_url:
+        url = make_url(sqlalchemy_url(settings.listen_database_url))
+    elif settings.database_pooler == TRANSACTION_POOLER:
+        return None
+    else:
+        url = engine.url
     return cache_for(
-        engine.url.render_as_string(hide_password=False),
-        seconds,
-        lambda: _listener_connection(engine),
+        url.render_as_string(hide_password=False),
+        settings.client_cache_seconds,
+        lambda: _listener_connection(engine, url),
     )
 
 

@@ -57,9 +57,12 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"gunicorn did not answer in 30 s:\n{log.read_text()}", pytrace=False)
 
 
-def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    database_url: str, port: int, log: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """gunicorn (2 workers) on ``database_url`` in a process group of its own (so a test can
-    kill the master and its workers at once); returns once it answers."""
+    kill the master and its workers at once); returns once it answers. ``extra_env`` adds
+    or overrides settings."""
     env = {
         **os.environ,
         "LMS_BRIDGE_DATABASE_URL": database_url,
@@ -67,6 +70,7 @@ def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen[
         "LMS_BRIDGE_WORKERS": "2",
         # One key for both workers, as production must set it: `more` tokens are signed.
         "LMS_BRIDGE_SECRET_KEY": "e2e-secret-key",
+        **(extra_env or {}),
     }
     with log.open("ab") as output:
         process = subprocess.Popen(

@@ -73,6 +73,8 @@ def test_a_key_file_that_cannot_be_kept_is_a_settings_error(tmp_path: Path) -> N
         ("LMS_BRIDGE_SQL_ECHO", "kadang", "harus true atau false"),
         ("LMS_BRIDGE_DEFAULT_XAPI_VERSION", "1.0", "harus salah satu dari 1.0.3, 2.0.0"),
         ("LMS_BRIDGE_LOG_LEVEL", "verbose", "harus DEBUG, INFO"),
+        ("LMS_BRIDGE_LOG_FORMAT", "xml", "harus json atau text"),
+        ("LMS_BRIDGE_DATABASE_POOLER", "pgbouncer", "harus kosong atau pgbouncer-transaction"),
     ],
 )
 def test_a_value_that_does_not_parse_names_its_variable(

@@ -1,0 +1,1 @@
+"""What operators watch: readiness, Prometheus metrics, JSON log lines with a request id."""
