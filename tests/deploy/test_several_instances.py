@@ -211,6 +211,10 @@ def test_what_one_instance_stores_the_other_reads(direct_app: Flask, stack: Stac
         )
         assert status == 200
         assert read["id"] == statement_id
+    # nginx writes a request's log line after its response has gone: wait for the last one.
+    deadline = time.monotonic() + 10
+    while len(stack.nginx_log.read_text().splitlines()) < 24 and time.monotonic() < deadline:
+        time.sleep(0.05)
     served_by = Counter(
         json.loads(line)["upstream"] for line in stack.nginx_log.read_text().splitlines()
     )
