@@ -1,4 +1,4 @@
-"""Instructors follow cohorts, coaches follow participants; the CLI assigns, with one-line errors."""
+"""Instructors follow cohorts, coaches follow participants; the CLI assigns (one-line errors)."""
 
 from __future__ import annotations
 
