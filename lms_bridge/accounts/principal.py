@@ -55,3 +55,15 @@ class Principal:
         if not self.sees_cohort(cohort_id):
             return False
         return self.role != "coach" or nip in self.participants
+
+    @property
+    def cohort_scope(self) -> frozenset[int] | None:
+        """The cohorts this person is limited to (None: every cohort, for an admin)."""
+        return (
+            None if self.is_admin else self.cohorts if self.role in FOLLOWING_ROLES else frozenset()
+        )
+
+    @property
+    def participant_scope(self) -> frozenset[str] | None:
+        """The NIPs this person is limited to within a cohort (None: all its participants)."""
+        return self.participants if self.role == "coach" and not self.is_admin else None

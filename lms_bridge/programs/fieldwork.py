@@ -250,6 +250,16 @@ def _store(
     return Recorded([statement["id"] for statement in statements])
 
 
+def may_record_attendance(principal: Principal) -> bool:
+    """Instructors (and admins) record classical attendance."""
+    return principal.is_admin or principal.role in ATTENDANCE_ROLES
+
+
+def may_record_assessment(principal: Principal) -> bool:
+    """Coaches (and admins) record workplace assessments."""
+    return principal.is_admin or principal.role in ASSESSMENT_ROLES
+
+
 def _require_role(principal: Principal, roles: frozenset[str]) -> None:
     if not principal.is_admin and principal.role not in roles:
         raise RecordRefused(

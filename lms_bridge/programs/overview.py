@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms_bridge.db import unit_of_work
+from lms_bridge.credit import current_policy
+from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.exports.tables import Cell, Table
 from lms_bridge.models.lrs import Statement
 from lms_bridge.models.people import Person
@@ -360,6 +361,12 @@ def _sort_key(sort: str) -> Callable[[OverviewRow], tuple[Any, ...]]:
     )
 
 
+def cohort_progress_for(cohort_id: int, *, only: frozenset[str] | None) -> CohortProgress:
+    """The matrix limited to ``only`` (a coach's participants), in a read-only unit of work."""
+    with unit_of_work(writes=False) as session:
+        return scoped(cohort_progress(session, cohort_id), only)
+
+
 def read_cohort_overview(
     cohort_id: int,
     *,
@@ -558,12 +565,48 @@ def read_participant_timeline(cohort_id: int, nip: str, *, today: date) -> Parti
     return ParticipantTimeline(progress, participant, unit, modules)
 
 
-def followed_cohorts(principal_cohorts: frozenset[int] | None) -> list[Cohort]:
-    """The cohorts a person follows (None: every cohort, for an admin), newest first."""
+@dataclass(frozen=True)
+class FollowedCohort:
+    """A line of "my cohorts"."""
+
+    id: int
+    name: str
+    program: str
+    starts_on: date
+    ends_on: date
+    organiser: str
+    participants: int
+    """Participants this person follows in it (all of them for an instructor)."""
+
+
+def followed_cohorts(
+    cohorts: frozenset[int] | None, participants: frozenset[str] | None
+) -> list[FollowedCohort]:
+    """The cohorts a person follows, newest first (None: no limit, as for an admin)."""
+    joined = Enrollment.cohort_id == Cohort.id
+    if participants is not None:
+        joined = joined & Enrollment.nip.in_(sorted(participants))
+    query = (
+        select(
+            Cohort.id,
+            Cohort.name,
+            Program.name,
+            Cohort.starts_on,
+            Cohort.ends_on,
+            Cohort.organiser,
+            func.count(Enrollment.id),
+        )
+        .join(Program, Program.id == Cohort.program_id)
+        .outerjoin(Enrollment, joined)
+        .group_by(Cohort.id, Program.name)
+        .order_by(Cohort.year.desc(), Cohort.id.desc())
+    )
+    if cohorts is not None:
+        query = query.where(Cohort.id.in_(sorted(cohorts)))
     with unit_of_work(writes=False) as session:
-        query = select(Cohort).order_by(Cohort.year.desc(), Cohort.id.desc())
-        if principal_cohorts is not None:
-            query = query.where(Cohort.id.in_(sorted(principal_cohorts)))
-        cohorts = list(session.scalars(query))
-        session.expunge_all()
-    return cohorts
+        return [FollowedCohort(*row) for row in session.execute(query)]
+
+
+def local_today() -> date:
+    """Today in the policy's time zone: the day "behind schedule" is judged on."""
+    return utcnow().astimezone(current_policy().time_zone).date()
