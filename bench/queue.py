@@ -27,8 +27,8 @@ from bench.client import Endpoint, Request, Response
 from bench.report import Goal, ScenarioResult
 from bench.scenarios import Context, _line, _warm_up, scenario
 
-OPT_IN = frozenset({"queue-first", "queue-filtered"})
-"""Run only when named: they seed 100,000 statements of their own."""
+OPT_IN = frozenset({"queue-first", "queue-filtered", "cohort-page"})
+"""Run only when named: they seed 100,000 statements of their own (cohort-page too)."""
 PAGE_MARKER = b'data-entry-id="'
 """Each queue item carries its entry id: counting them checks a page really came back."""
 CSRF_FIELD = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')

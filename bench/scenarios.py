@@ -354,4 +354,5 @@ def recompute(ctx: Context) -> ScenarioResult:
 
 
 from bench import cohort as _cohort  # noqa: E402, F401  (registers cohort-progress, after the queries)
+from bench import cohort_page as _cohort_page  # noqa: E402, F401  (registers cohort-page)
 from bench import queue as _queue  # noqa: E402, F401  (registers queue-first, queue-filtered)

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import LazyString, lazy_gettext
+from flask_babel import LazyString, lazy_gettext, ngettext
 from flask_babel import gettext as _
 
 from blueprints.web.access import (
@@ -22,6 +22,7 @@ from blueprints.web.access import (
     role_required,
 )
 from blueprints.web.downloads import send_table
+from blueprints.web.i18n import number_formatter
 from lms_bridge.programs.errors import CohortNotFound, EnrollmentNotFound
 from lms_bridge.programs.fieldwork import (
     RecordNotFound,
@@ -127,12 +128,17 @@ def _heading(kind: str, code: str) -> str:
 
 
 def _labels() -> dict[str, object]:
+    """The pages' labels, translated once per page (a matrix has thousands of cells)."""
+
+    def translated(labels: dict[str, LazyString]) -> dict[str, str]:
+        return {key: str(label) for key, label in labels.items()}
+
     return {
-        "module_statuses": MODULE_STATUSES,
+        "module_statuses": translated(MODULE_STATUSES),
         "module_icons": MODULE_ICONS,
-        "modes": MODES,
-        "participant_labels": PARTICIPANT_LABELS,
-        "verbs": VERBS,
+        "modes": translated(MODES),
+        "participant_labels": translated(PARTICIPANT_LABELS),
+        "verbs": translated(VERBS),
     }
 
 
@@ -170,11 +176,24 @@ def show(cohort_id: int) -> ResponseReturnValue:
         )
     except CohortNotFound:
         abort(404)
+    template = url_for("web.cohorts.participant", cohort_id=cohort_id, nip="NIP")
     return render_template(
         "web/cohort.html",
         overview=overview,
         chosen=request.args,
         sorts=SORT_LABELS,
+        num=number_formatter(),
+        participant_url=lambda nip: template.replace("NIP", nip),
+        behind_labels=[
+            ngettext("Behind: %(num)d module", "Behind: %(num)d modules", count)
+            for count in range(len(overview.progress.modules) + 1)
+        ],
+        words={
+            "passed": _("Passed"),
+            "completed": _("Completed, not passed"),
+            "not_completed": _("Not completed"),
+            "final": _("final %(score)s", score="%s"),
+        },
         may_record_attendance=may_record_attendance(principal),
         may_assess=may_record_assessment(principal),
         **_labels(),

@@ -122,7 +122,7 @@ def test_an_instructor_sees_only_their_cohorts_and_downloads_the_matrix(
     expect(instructor.locator("table.matrix tbody tr")).to_have_count(len(NAMES))
     first = instructor.locator(f"tr[data-nip='{cohorts.ours[0]}']")
     expect(first.locator("td.program-state")).to_contain_text("Lulus")
-    expect(first.locator("td.status-passed").first).to_contain_text("★ Lulus")
+    expect(first.locator("td.st-passed").first).to_contain_text("★ Lulus")
     instructor.evaluate("window.scrollTo(0, document.querySelector('.matrix-wrap').offsetTop - 8)")
     screenshot(instructor, "cohort")
 
@@ -164,7 +164,7 @@ def test_attendance_moves_progress_and_jp_and_a_mistake_is_voided(
     instructor.get_by_role("button", name="Catat kehadiran").click()
     expect(instructor.get_by_role("status")).to_have_text("Kehadiran dicatat untuk 3 peserta.")
     expect(second.locator("td.number").nth(2)).to_have_text("54 / 54")
-    expect(second.locator("td.status-completed").last).to_contain_text("✓ Selesai")
+    expect(second.locator("td.st-completed").last).to_contain_text("✓ Selesai")
 
     second.get_by_role("link", name=NAMES[1]).click()
     klasikal = instructor.locator("li[data-module='klasikal']")
