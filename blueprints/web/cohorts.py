@@ -98,6 +98,7 @@ REFUSALS: dict[str, LazyString] = {
     "not_workplace": lazy_gettext("Choose a workplace module of this program."),
     "score_range": lazy_gettext("A score is a number from 0 to 100."),
     "nothing_to_record": lazy_gettext("Give a score or mark the module completed."),
+    "note_invalid": lazy_gettext("The text holds a character that cannot be stored."),
     "note_length": lazy_gettext("The note is too long (at most 1,000 characters)."),
     "not_voidable": lazy_gettext("Only records made on these pages can be voided here."),
     "already_voided": lazy_gettext("This record was voided already."),

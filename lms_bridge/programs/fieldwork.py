@@ -31,6 +31,8 @@ from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.ingest import record_statements
 from lms_bridge.lrs.store import StoreResult, format_timestamp
 from lms_bridge.models import Client, Cohort, Enrollment, ProgramModule, ProgressEvidence, Statement
+from lms_bridge.people.nip import is_nip_shaped
+from xapi.fields import NUL
 from xapi.identifiers import VOIDED_VERB, agent_key
 from xapi.versions import VERSION_1
 
@@ -142,10 +144,14 @@ def _visible_cohort(session: Session, principal: Principal, cohort_id: int) -> C
 
 
 def _module(session: Session, cohort: Cohort, module_code: str, mode: str) -> ProgramModule:
-    module = session.scalar(
-        select(ProgramModule).where(
-            ProgramModule.program_id == cohort.program_id,
-            ProgramModule.module_code == module_code,
+    module = (
+        None
+        if NUL in module_code
+        else session.scalar(
+            select(ProgramModule).where(
+                ProgramModule.program_id == cohort.program_id,
+                ProgramModule.module_code == module_code,
+            )
         )
     )
     if module is None or module.mode != mode:
@@ -160,6 +166,11 @@ def _enrollments(
     session: Session, principal: Principal, cohort: Cohort, nips: Sequence[str]
 ) -> list[Enrollment]:
     wanted = list(dict.fromkeys(nips))
+    for nip in wanted:
+        if not is_nip_shaped(nip):
+            raise RecordNotFound(
+                f"NIP {nip!r} bukan peserta yang Anda ikuti (not your participant)"
+            )
     found = {
         e.nip: e
         for e in session.scalars(
@@ -326,6 +337,8 @@ def record_assessment(
     """A coach's workplace assessment: ``completed`` (the module's rule) or ``scored``."""
     _require_role(principal, ASSESSMENT_ROLES)
     note = note.strip()
+    if NUL in note:
+        raise RecordRefused("note_invalid", "catatan memuat karakter NUL (the note holds a NUL)")
     if len(note) > NOTE_LENGTH:
         raise RecordRefused(
             "note_length", f"catatan maksimal {NOTE_LENGTH} karakter (note too long)"
@@ -366,6 +379,12 @@ def void_record(
     principal: Principal, *, cohort_id: int, nip: str, statement_id: str, reason: str = ""
 ) -> None:
     """Void a record made on the pages; the module's progress and JP go back."""
+    try:
+        statement_id = str(uuid.UUID(statement_id))
+    except ValueError as error:
+        raise RecordNotFound(f"catatan {statement_id!r} tidak ada (no such record)") from error
+    if NUL in reason:
+        raise RecordRefused("note_invalid", "alasan memuat karakter NUL (the reason holds a NUL)")
     with unit_of_work(writes=False) as session:
         cohort = _visible_cohort(session, principal, cohort_id)
         (enrollment,) = _enrollments(session, principal, cohort, [nip])

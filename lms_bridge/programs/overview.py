@@ -33,7 +33,7 @@ from lms_bridge.models.programs import (
     ProgramModule,
     ProgressEvidence,
 )
-from lms_bridge.people.nip import InvalidNip, parse_nip
+from lms_bridge.people.nip import InvalidNip, is_nip_shaped, parse_nip
 from lms_bridge.programs.catalog import program_modules
 from lms_bridge.programs.cohorts import get_cohort
 from lms_bridge.programs.derive import NOT_STARTED, ModuleRule, ModuleState, derive_program
@@ -500,6 +500,8 @@ class ParticipantTimeline:
 
 def read_participant_timeline(cohort_id: int, nip: str, *, today: date) -> ParticipantTimeline:
     """A participant's evidence per module (EnrollmentNotFound when not in the cohort)."""
+    if not is_nip_shaped(nip):
+        raise EnrollmentNotFound(f"NIP {nip!r} bukan peserta angkatan ini (not a participant)")
     with unit_of_work(writes=False) as session:
         progress = participant_progress(session, cohort_id, nip)
         unit = session.scalar(select(Person.unit).where(Person.nip == nip))
