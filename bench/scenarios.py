@@ -352,6 +352,7 @@ def recompute(ctx: Context) -> ScenarioResult:
 
 from bench import agency as _agency  # noqa: E402, F401  (registers agency-page, agency-xlsx)
 from bench import cohort as _cohort  # noqa: E402, F401  (registers cohort-progress, after the queries)
+from bench import cohort_page as _cohort_page  # noqa: E402, F401  (registers cohort-page)
 from bench import ledger_scale as _ledger_scale  # noqa: E402, F401  (recompute-scale)
 from bench import queue as _queue  # noqa: E402, F401  (registers queue-first, queue-filtered)
 from bench import soak as _soak  # noqa: E402, F401  (soak, auth-attack)

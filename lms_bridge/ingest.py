@@ -9,10 +9,11 @@ its credit, nor credit kept for a statement that was not stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.credit import current_policy, nominal_jp_lookup
@@ -46,8 +47,13 @@ def record_statements(
     client: AuthenticatedClient,
     version: XAPIVersion,
     attachments: Mapping[str, AttachmentPart] | None = None,
+    in_transaction: Callable[[Session, StoreResult], None] | None = None,
 ) -> StoreResult:
-    """Store a batch and credit it, whole or not at all; returns the ids in order."""
+    """Store a batch and credit it, whole or not at all; returns the ids in order.
+
+    ``in_transaction`` runs last in the same transaction (the pages write their audit event
+    there, so a record and its audit event are committed together or not at all).
+    """
     # One statement: its program modules (for progress and nominal JP) and, when a rule may
     # credit it, its actor's mapping are read by its insert's round trip.
     policy = current_policy()
@@ -71,6 +77,8 @@ def record_statements(
                     alone=attempt > 0,
                 )
                 if not (result.new or result.voided_targets):
+                    if in_transaction is not None:
+                        in_transaction(session, result)
                     return result  # an identical resend: nothing new to credit or track
                 modules = mappings = None
                 if result.read_along is not None and modules_along is not None:
@@ -104,6 +112,8 @@ def record_statements(
                     client=client,
                     module_ids=modules.module_ids if modules else None,
                 )
+                if in_transaction is not None:
+                    in_transaction(session, result)
             count_stored_statements(len(result.new))
             return result
         except IntegrityError:

@@ -16,6 +16,7 @@ from wtforms import ValidationError
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
 from blueprints.web.agency_pages import bp as agency_pages
+from blueprints.web.cohorts import bp as cohort_pages
 from blueprints.web.entries import bp as entry_pages
 from blueprints.web.export_pages import bp as export_pages
 from blueprints.web.headers import page_headers
@@ -50,6 +51,7 @@ PAGES: list[Blueprint] = [
     export_pages,
     organiser_pages,
     verification_pages,
+    cohort_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

@@ -77,3 +77,19 @@ def require_agency(agency: str) -> Principal:
     if not principal.sees_agency(agency):
         abort(404)
     return principal
+
+
+def require_cohort(cohort_id: int) -> Principal:
+    """The principal, after a 404 unless they follow cohort ``cohort_id`` (admins: any)."""
+    principal = current_principal()
+    if not principal.sees_cohort(cohort_id):
+        abort(404)
+    return principal
+
+
+def require_participant(cohort_id: int, nip: str) -> Principal:
+    """The principal, after a 404 unless they follow participant ``nip`` of the cohort."""
+    principal = current_principal()
+    if not principal.sees_participant(cohort_id, nip):
+        abort(404)
+    return principal

@@ -46,6 +46,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
     NavItem("web.exports.index", lazy_gettext("SIASN export"), frozenset({"auditor"})),
     NavItem("web.organisers.index", lazy_gettext("Cohorts"), frozenset({"organiser"})),
+    NavItem("web.cohorts.index", lazy_gettext("My cohorts"), frozenset({"instructor", "coach"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

@@ -4,6 +4,7 @@ Separate from LMS client keys (:mod:`lms_bridge.access`): a client is a machine 
 a principal is a person with a role and the agencies it names.
 """
 
+from lms_bridge.accounts.assignments import assign_cohort, assign_participant
 from lms_bridge.accounts.principal import ROLES, Principal
 from lms_bridge.accounts.signin import SigninResult, authenticate, record_signout
 from lms_bridge.accounts.users import (
@@ -35,6 +36,8 @@ __all__ = [
     "SessionAccount",
     "SigninResult",
     "WrongPassword",
+    "assign_cohort",
+    "assign_participant",
     "authenticate",
     "change_password",
     "create_user",

@@ -16,6 +16,8 @@ from lms_bridge.accounts import (
     ROLES,
     AccountError,
     IssuedPassword,
+    assign_cohort,
+    assign_participant,
     create_user,
     disable_user,
     list_users,
@@ -131,3 +133,30 @@ def users_reset_password(email: str, password_file: Path | None) -> None:
         raise click.ClickException(error.message) from error
     click.echo(f"kata sandi diatur ulang (password reset): {issued.email}")
     _show(issued)
+
+
+@users_group.command("assign")
+@click.option("--email", required=True, help="The instructor's or coach's sign-in email.")
+@click.option(
+    "--cohort", "cohort_id", type=int, default=None, help="A cohort an instructor follows."
+)
+@click.option("--participant", "nip", default=None, help="A participant's NIP a coach follows.")
+@with_appcontext
+def users_assign(email: str, cohort_id: int | None, nip: str | None) -> None:
+    """Let an instructor follow a cohort (--cohort) or a coach a participant (--participant)."""
+    if (cohort_id is None) == (nip is None):
+        raise click.ClickException(
+            "sebutkan salah satu: --cohort atau --participant (give one of --cohort, --participant)"
+        )
+    try:
+        if cohort_id is not None:
+            fresh = assign_cohort(email, cohort_id, actor=_operator())
+            what = f"angkatan (cohort) {cohort_id}"
+        else:
+            assert nip is not None
+            fresh = assign_participant(email, nip, actor=_operator())
+            what = f"peserta (participant) {nip}"
+    except AccountError as error:
+        raise click.ClickException(error.message) from error
+    state = "ditugaskan (assigned)" if fresh else "sudah ditugaskan (already assigned)"
+    click.echo(f"{email}: {what} {state}")

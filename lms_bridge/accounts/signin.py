@@ -143,7 +143,10 @@ def authenticate(email: str, password: str, *, address: str) -> SigninResult:
             user.last_signin_at = now
             _record(session, email, address, "success", now)
             return SigninResult(
-                "success", principal_of(user), user.session_token, user.must_change_password
+                "success",
+                principal_of(session, user),
+                user.session_token,
+                user.must_change_password,
             )
 
         _record(session, email, address, "failure", now)

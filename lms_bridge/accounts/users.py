@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.accounts.principal import ROLES, Principal
+from lms_bridge.accounts.scope import followed_scope
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import User
@@ -131,6 +132,11 @@ def _account(session: Session, email: str, *, for_update: bool = False) -> User:
     if user is None:
         raise AccountNotFound(f"akun {email!r} tidak ada (no account {email!r})")
     return user
+
+
+def account_for_update(session: Session, email: str) -> User:
+    """The account with this email, row-locked for a change (AccountNotFound otherwise)."""
+    return _account(session, email, for_update=True)
 
 
 def _snapshot(user: User) -> dict[str, object]:
@@ -293,9 +299,12 @@ def change_password(user_id: int, *, current: str, new: str) -> str:
         return user.session_token
 
 
-def principal_of(user: User) -> Principal:
-    """The principal an account signs in as."""
-    return Principal(user.id, user.email, user.name, user.role, frozenset(user.agencies))
+def principal_of(session: Session, user: User) -> Principal:
+    """The principal an account signs in as, with the cohorts and participants it follows."""
+    cohorts, participants = followed_scope(session, user)
+    return Principal(
+        user.id, user.email, user.name, user.role, frozenset(user.agencies), cohorts, participants
+    )
 
 
 def load_session_account(user_id: int, session_token: str) -> SessionAccount | None:
@@ -307,4 +316,6 @@ def load_session_account(user_id: int, session_token: str) -> SessionAccount | N
             return None
         if not secrets.compare_digest(user.session_token, session_token):
             return None
-        return SessionAccount(principal_of(user), user.session_token, user.must_change_password)
+        return SessionAccount(
+            principal_of(session, user), user.session_token, user.must_change_password
+        )

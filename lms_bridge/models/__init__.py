@@ -1,7 +1,12 @@
 """Typed tables, one module per area. Importing this package registers every table."""
 
 from lms_bridge.models.access import Client
-from lms_bridge.models.accounts import SigninAttempt, User
+from lms_bridge.models.accounts import (
+    CohortAssignment,
+    ParticipantAssignment,
+    SigninAttempt,
+    User,
+)
 from lms_bridge.models.audit import AuditEvent
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 from lms_bridge.models.documents import Document
@@ -34,6 +39,7 @@ __all__ = [
     "Certificate",
     "Client",
     "Cohort",
+    "CohortAssignment",
     "CreditEntry",
     "CreditEvidence",
     "CreditRecomputation",
@@ -41,6 +47,7 @@ __all__ = [
     "Enrollment",
     "ModuleProgress",
     "OutboxEvent",
+    "ParticipantAssignment",
     "Person",
     "Program",
     "ProgramModule",

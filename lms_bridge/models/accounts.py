@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms_bridge.db import Base, BigId, UTCDateTime
@@ -56,3 +56,30 @@ class SigninAttempt(Base):
     email: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(10))
+
+
+class CohortAssignment(Base):
+    """An instructor follows a cohort: its pages, matrix and attendance form."""
+
+    __tablename__ = "cohort_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    cohort_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cohorts.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ParticipantAssignment(Base):
+    """A coach follows a participant (by NIP) in whichever cohort they are enrolled."""
+
+    __tablename__ = "participant_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "nip"),
+        Index("ix_participant_assignments_nip", "nip"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    nip: Mapped[str] = mapped_column(String(18))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -183,3 +183,8 @@ def is_nip(value: str, *, today: date | None = None) -> bool:
 def normalise_nip(value: str) -> str:
     """``value`` without whitespace: how a NIP someone typed is looked up, valid or not."""
     return "".join(value.split())
+
+
+def is_nip_shaped(text: str) -> bool:
+    """Eighteen ASCII digits: what a stored NIP looks like (a cheap check before a query)."""
+    return len(text) == NIP_LENGTH and text.isascii() and text.isdigit()

@@ -1,7 +1,7 @@
 """STTPL certificates: one number per participant of a cohort, a public verification code
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lms_bridge.db
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -55,6 +55,10 @@ def test_decisions_refuse_an_entry_id_beyond_64_bits(auditor: ApiClient, action:
     _names(auditor.post(f"/credit/entries/{TOO_BIG}/{action}", json=body), "entry_id")
 
 
+def test_bulk_verification_refuses_an_entry_id_beyond_64_bits(auditor: ApiClient) -> None:
+    _names(auditor.post("/credit/entries/verify", json={"ids": [1, int(TOO_BIG)]}), "ids[1]")
+
+
 def test_json_fields_with_nul_are_refused_by_name(auditor: ApiClient, keeper: ApiClient) -> None:
     _names(auditor.post("/credit/entries/1/reject", json={"reason": "bukan\x00"}), "reason")
     person = {
