@@ -15,6 +15,7 @@ from wtforms import ValidationError
 
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
+from blueprints.web.clients import bp as client_pages
 from blueprints.web.entries import bp as entry_pages
 from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
@@ -40,6 +41,7 @@ PAGES: list[Blueprint] = [
     queue_pages,
     entry_pages,
     unmatched_pages,
+    client_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

@@ -43,6 +43,7 @@ NAVIGATION: list[NavItem] = [
         "web.queue.index", lazy_gettext("Verification queue"), frozenset({"auditor", "viewer"})
     ),
     NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
+    NavItem("web.clients.index", lazy_gettext("LMS clients"), frozenset({"admin"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""
