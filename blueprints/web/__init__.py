@@ -24,6 +24,7 @@ from blueprints.web.navigation import NAVIGATION, role_label
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
 from blueprints.web.unmatched import bp as unmatched_pages
+from blueprints.web.webhooks import bp as webhook_pages
 from lms_bridge.accounts import load_session_account
 from lms_bridge.settings import Settings
 
@@ -42,6 +43,7 @@ PAGES: list[Blueprint] = [
     entry_pages,
     unmatched_pages,
     client_pages,
+    webhook_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 
