@@ -16,6 +16,7 @@ from wtforms import ValidationError
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
 from blueprints.web.clients import bp as client_pages
+from blueprints.web.directory import bp as directory_pages
 from blueprints.web.entries import bp as entry_pages
 from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
@@ -24,6 +25,7 @@ from blueprints.web.navigation import NAVIGATION, role_label
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
 from blueprints.web.unmatched import bp as unmatched_pages
+from blueprints.web.users import bp as user_pages
 from blueprints.web.webhooks import bp as webhook_pages
 from lms_bridge.accounts import load_session_account
 from lms_bridge.settings import Settings
@@ -44,6 +46,8 @@ PAGES: list[Blueprint] = [
     unmatched_pages,
     client_pages,
     webhook_pages,
+    directory_pages,
+    user_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

@@ -45,6 +45,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
     NavItem("web.clients.index", lazy_gettext("LMS clients"), frozenset({"admin"})),
     NavItem("web.webhooks.index", lazy_gettext("Webhooks"), frozenset({"admin"})),
+    NavItem("web.directory.index", lazy_gettext("People"), frozenset({"admin"})),
+    NavItem("web.directory.identities", lazy_gettext("Identity mappings"), frozenset({"admin"})),
+    NavItem("web.users.index", lazy_gettext("Users"), frozenset({"admin"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
@@ -14,13 +12,6 @@ from tests.lms_bridge.credit.builders import completion
 
 KEY = re.compile(r'<code id="client-key">([^<]+)</code>')
 SECRET = re.compile(r'<code id="client-secret">([^<]+)</code>')
-
-
-@pytest.fixture
-def admin(pages: PageClient) -> PageClient:
-    pages.make_person("admin@bpsdm.id", "admin")
-    assert pages.sign_in("admin@bpsdm.id").status_code == 302
-    return pages
 
 
 def post_statement(admin: PageClient, key: str, secret: str) -> int:
