@@ -22,6 +22,7 @@ from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
 from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
+from blueprints.web.policy import bp as policy_pages
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
 from blueprints.web.unmatched import bp as unmatched_pages
@@ -48,6 +49,7 @@ PAGES: list[Blueprint] = [
     webhook_pages,
     directory_pages,
     user_pages,
+    policy_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

@@ -48,6 +48,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("web.directory.index", lazy_gettext("People"), frozenset({"admin"})),
     NavItem("web.directory.identities", lazy_gettext("Identity mappings"), frozenset({"admin"})),
     NavItem("web.users.index", lazy_gettext("Users"), frozenset({"admin"})),
+    NavItem("web.policy.index", lazy_gettext("JP policy"), frozenset({"admin"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

@@ -13,6 +13,7 @@ from lms_bridge.models.lrs import (
     StatementAttachment,
 )
 from lms_bridge.models.people import ActorMapping, Person
+from lms_bridge.models.policies import StoredPolicy
 from lms_bridge.models.programs import (
     Cohort,
     Enrollment,
@@ -47,6 +48,7 @@ __all__ = [
     "StatementActivity",
     "StatementAgent",
     "StatementAttachment",
+    "StoredPolicy",
     "User",
     "WebhookDelivery",
     "WebhookSubscription",
