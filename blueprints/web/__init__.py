@@ -25,6 +25,7 @@ from blueprints.web.navigation import NAVIGATION, role_label
 from blueprints.web.policy import bp as policy_pages
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
+from blueprints.web.statements import bp as statement_pages
 from blueprints.web.unmatched import bp as unmatched_pages
 from blueprints.web.users import bp as user_pages
 from blueprints.web.webhooks import bp as webhook_pages
@@ -50,6 +51,7 @@ PAGES: list[Blueprint] = [
     directory_pages,
     user_pages,
     policy_pages,
+    statement_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

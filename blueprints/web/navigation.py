@@ -43,6 +43,7 @@ NAVIGATION: list[NavItem] = [
         "web.queue.index", lazy_gettext("Verification queue"), frozenset({"auditor", "viewer"})
     ),
     NavItem("web.unmatched.index", lazy_gettext("Unmatched actors"), frozenset({"auditor"})),
+    NavItem("web.statements.index", lazy_gettext("Statements"), frozenset({"auditor"})),
     NavItem("web.clients.index", lazy_gettext("LMS clients"), frozenset({"admin"})),
     NavItem("web.webhooks.index", lazy_gettext("Webhooks"), frozenset({"admin"})),
     NavItem("web.directory.index", lazy_gettext("People"), frozenset({"admin"})),
