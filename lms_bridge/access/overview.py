@@ -1,9 +1,10 @@
 """What an administrator sees of each LMS client: its row and what it has sent.
 
-Nothing is written on the request path to produce this: "last seen" is the newest statement
-the client stored and "statements" their count, both read from the statements table when
-the page is opened (one grouped scan). Requests that store nothing (GETs, rejected POSTs)
-are not recorded anywhere, so the page cannot show them; see docs/admin.md.
+"Last seen" is the client's last authenticated request, written at most once a minute per
+client and process (lms_bridge.access.activity); "statements" and the newest one are read
+from the statements table when the page is opened (one grouped scan). Refused requests
+(wrong secret, revoked) are not recorded anywhere, so the page cannot show errors; see
+docs/admin.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from lms_bridge.access.clients import CreatedClient, create_client, revoke_client
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.models import Client, Statement
+from lms_bridge.models import Client, ClientActivity, Statement
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class ClientOverview:
     revoked_at: datetime | None
     statements: int
     last_statement_at: datetime | None
+    last_seen_at: datetime | None
+    """The last authenticated request, to the minute (lms_bridge.access.activity)."""
 
 
 def client_overview() -> list[ClientOverview]:
@@ -43,6 +46,9 @@ def client_overview() -> list[ClientOverview]:
             )
         )
     }
+    seen = dict(
+        db.session.execute(select(ClientActivity.client_id, ClientActivity.last_seen_at)).all()
+    )
     overview = []
     for client in db.session.scalars(select(Client).order_by(Client.id)):
         count, newest = sent.get(client.id, (0, None))
@@ -56,6 +62,7 @@ def client_overview() -> list[ClientOverview]:
                 revoked_at=client.revoked_at,
                 statements=int(count),
                 last_statement_at=newest,
+                last_seen_at=seen.get(client.id),
             )
         )
     return overview

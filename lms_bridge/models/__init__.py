@@ -1,6 +1,6 @@
 """Typed tables, one module per area. Importing this package registers every table."""
 
-from lms_bridge.models.access import Client
+from lms_bridge.models.access import Client, ClientActivity
 from lms_bridge.models.accounts import SigninAttempt, User
 from lms_bridge.models.audit import AuditEvent
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
@@ -31,6 +31,7 @@ __all__ = [
     "AttachmentContent",
     "AuditEvent",
     "Client",
+    "ClientActivity",
     "Cohort",
     "CreditEntry",
     "CreditEvidence",

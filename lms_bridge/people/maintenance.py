@@ -52,7 +52,6 @@ def edit_person(nip: str, values: dict[str, str], *, actor: str) -> Person:
     """Overwrite one person's record (raises PersonRejected naming each wrong value)."""
     existing = db.session.get(Person, nip)
     before = _snapshot(existing) if existing is not None else None
-    db.session.remove()
     person = upsert_person(
         nip,
         name=values.get("name", ""),

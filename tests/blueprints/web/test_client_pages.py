@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lms_bridge.access.activity import forget_touches
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
@@ -26,6 +27,7 @@ def post_statement(admin: PageClient, key: str, secret: str) -> int:
 def test_a_client_created_on_the_page_authenticates_and_shows_its_secret_once(
     admin: PageClient,
 ) -> None:
+    forget_touches()
     response = admin.post_form(
         "/admin/clients", {"name": "Moodle Lampung", "scope": "statements/write"}
     )
@@ -42,6 +44,7 @@ def test_a_client_created_on_the_page_authenticates_and_shows_its_secret_once(
     assert secret.group(1) not in listing
     row = listing.split(f'data-client-key="{key.group(1)}"', 1)[1].split("</tr>", 1)[0]
     assert '<td class="number">1</td>' in row  # the statement it stored
+    assert '<td class="last-seen">—</td>' not in row  # its authenticated request
     with admin.app.app_context():
         [event] = history(db.session(), "client", key.group(1))
         assert event.actor == "admin@bpsdm.id"

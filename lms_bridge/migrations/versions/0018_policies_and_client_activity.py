@@ -1,4 +1,4 @@
-"""JP policies uploaded from the administrators' page, one of them active
+"""JP policies uploaded from the administrators' page (one active); when clients were last seen
 
 Revision ID: 0018
 Revises: 0011
@@ -33,8 +33,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jp_policies")),
     )
     op.create_index(op.f("ix_jp_policies_active"), "jp_policies", ["active"], unique=False)
+    op.create_table(
+        "client_activity",
+        sa.Column(
+            "client_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("last_seen_at", lms_bridge.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_client_activity_client_id_clients")
+        ),
+        sa.PrimaryKeyConstraint("client_id", name=op.f("pk_client_activity")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("client_activity")
     op.drop_index(op.f("ix_jp_policies_active"), table_name="jp_policies")
     op.drop_table("jp_policies")
