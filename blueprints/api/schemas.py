@@ -96,7 +96,7 @@ class RejectBody(Schema):
 
 class BulkVerifyBody(Schema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1)),
+        StorableInteger(minimum=1),
         required=True,
         validate=validate.Length(min=1, max=BULK_LIMIT),
         metadata={"description": "Entries to verify together: all of them or none"},

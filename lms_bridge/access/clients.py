@@ -22,7 +22,6 @@ from sqlalchemy import Engine, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.access import api_scopes
-from lms_bridge.access.activity import note_request
 from lms_bridge.access.client_cache import ClientCache, cache_for, forget_clients
 from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.driver import DriverQuery, driver_rows
@@ -203,14 +202,11 @@ def authenticate_client(key: str, secret: str) -> AuthenticatedClient | None:
     if cache is not None:
         cached = cache.lookup((key, fingerprint))
         if isinstance(cached, AuthenticatedClient):
-            note_request(cached.id)
             return cached
         generation = cache.generation()
     client = _read_and_verify(key, secret, fingerprint)
-    if client is not None:
-        note_request(client.id)
-        if cache is not None:
-            cache.store((key, fingerprint), client, generation)
+    if client is not None and cache is not None:
+        cache.store((key, fingerprint), client, generation)
     return client
 
 
