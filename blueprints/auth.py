@@ -10,10 +10,12 @@ import base64
 import binascii
 from collections.abc import Callable
 
+from flask import Response, after_this_request, has_request_context
 from werkzeug.datastructures import Headers
 
 from blueprints.throttle import client_address, failed_attempts
 from lms_bridge.access import AuthenticatedClient, authenticate_client
+from lms_bridge.access.activity import note_request
 from xapi.errors import Forbidden, Unauthorized
 from xapi.fields import NUL
 
@@ -47,7 +49,21 @@ def authenticate(headers: Headers) -> AuthenticatedClient:
     if client is None:
         attempts.record(key, address)
         raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")
+    if has_request_context():
+        _note_after_the_view(client.id)
     return client
+
+
+def _note_after_the_view(client_id: int) -> None:
+    """Record the client as seen once the view is done: a write on another connection
+    while the request's own transaction could still write would break it on SQLite (a read
+    snapshot older than a commit cannot become a write)."""
+
+    def note(response: Response) -> Response:
+        note_request(client_id)
+        return response
+
+    after_this_request(note)
 
 
 def require(

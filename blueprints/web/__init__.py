@@ -16,7 +16,9 @@ from wtforms import ValidationError
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
 from blueprints.web.agency_pages import bp as agency_pages
+from blueprints.web.clients import bp as client_pages
 from blueprints.web.cohorts import bp as cohort_pages
+from blueprints.web.directory import bp as directory_pages
 from blueprints.web.entries import bp as entry_pages
 from blueprints.web.export_pages import bp as export_pages
 from blueprints.web.headers import page_headers
@@ -25,10 +27,14 @@ from blueprints.web.i18n import LOCALES, init_i18n, selected_locale
 from blueprints.web.navigation import NAVIGATION, role_label
 from blueprints.web.organisers import bp as organiser_pages
 from blueprints.web.person_pages import bp as person_pages
+from blueprints.web.policy import bp as policy_pages
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
+from blueprints.web.statements import bp as statement_pages
 from blueprints.web.unmatched import bp as unmatched_pages
+from blueprints.web.users import bp as user_pages
 from blueprints.web.verification import bp as verification_pages
+from blueprints.web.webhooks import bp as webhook_pages
 from lms_bridge.accounts import load_session_account
 from lms_bridge.settings import Settings
 
@@ -52,6 +58,12 @@ PAGES: list[Blueprint] = [
     organiser_pages,
     verification_pages,
     cohort_pages,
+    client_pages,
+    webhook_pages,
+    directory_pages,
+    user_pages,
+    policy_pages,
+    statement_pages,
 ]
 """Page modules, one line each (their endpoints are ``web.<name>.<view>``)."""
 

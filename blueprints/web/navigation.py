@@ -47,6 +47,13 @@ NAVIGATION: list[NavItem] = [
     NavItem("web.exports.index", lazy_gettext("SIASN export"), frozenset({"auditor"})),
     NavItem("web.organisers.index", lazy_gettext("Cohorts"), frozenset({"organiser"})),
     NavItem("web.cohorts.index", lazy_gettext("My cohorts"), frozenset({"instructor", "coach"})),
+    NavItem("web.statements.index", lazy_gettext("Statements"), frozenset({"auditor"})),
+    NavItem("web.clients.index", lazy_gettext("LMS clients"), frozenset({"admin"})),
+    NavItem("web.webhooks.index", lazy_gettext("Webhooks"), frozenset({"admin"})),
+    NavItem("web.directory.index", lazy_gettext("People"), frozenset({"admin"})),
+    NavItem("web.directory.identities", lazy_gettext("Identity mappings"), frozenset({"admin"})),
+    NavItem("web.users.index", lazy_gettext("Users"), frozenset({"admin"})),
+    NavItem("web.policy.index", lazy_gettext("JP policy"), frozenset({"admin"})),
     NavItem("web.account.password", lazy_gettext("Change password")),
 ]
 """In header order; a page module appends its item (one line) where it belongs."""

@@ -1,6 +1,7 @@
 """LMS client credentials: creation, listing, revocation and authentication."""
 
 from lms_bridge.access.clients import (
+    KNOWN_SCOPES,
     AuthenticatedClient,
     ClientError,
     CreatedClient,
@@ -12,6 +13,7 @@ from lms_bridge.access.clients import (
 )
 
 __all__ = [
+    "KNOWN_SCOPES",
     "AuthenticatedClient",
     "ClientError",
     "CreatedClient",

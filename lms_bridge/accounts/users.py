@@ -150,6 +150,22 @@ def _snapshot(user: User) -> dict[str, object]:
     }
 
 
+def _checked_access(role: str, agencies: Iterable[str]) -> list[str]:
+    """The agencies, cleaned and sorted, after refusing an unknown role or a scoped role
+    that names none."""
+    if role not in ROLES:
+        raise AccountInvalid(
+            f"peran tidak dikenal: {role!r}; pilih {', '.join(ROLES)} "
+            f"(unknown role; choose one of {', '.join(ROLES)})"
+        )
+    chosen = sorted({agency.strip() for agency in agencies if agency.strip()})
+    if role in SCOPED_ROLES and not chosen:
+        raise AccountInvalid(
+            f"peran {role} memerlukan minimal satu --agency (role {role} needs an --agency)"
+        )
+    return chosen
+
+
 def create_user(
     email: str,
     name: str,
@@ -165,16 +181,7 @@ def create_user(
         raise AccountInvalid(f"email tidak sah: {email!r} (not a valid email)")
     if not name.strip():
         raise AccountInvalid("nama wajib diisi (a name is required)")
-    if role not in ROLES:
-        raise AccountInvalid(
-            f"peran tidak dikenal: {role!r}; pilih {', '.join(ROLES)} "
-            f"(unknown role; choose one of {', '.join(ROLES)})"
-        )
-    chosen = sorted({agency.strip() for agency in agencies if agency.strip()})
-    if role in SCOPED_ROLES and not chosen:
-        raise AccountInvalid(
-            f"peran {role} memerlukan minimal satu --agency (role {role} needs an --agency)"
-        )
+    chosen = _checked_access(role, agencies)
     generated = password is None
     password = password if password is not None else secrets.token_urlsafe(12)
     _check_new_password(password, email)
@@ -241,6 +248,30 @@ def disable_user(email: str, *, actor: str, reason: str | None = None) -> None:
             before=before,
             after=_snapshot(user),
             reason=reason,
+        )
+
+
+def change_access(email: str, role: str, agencies: Iterable[str], *, actor: str) -> None:
+    """Give the account another role or agencies; its open sessions end (they carried the
+    old ones)."""
+    chosen = _checked_access(role, agencies)
+    with unit_of_work() as session:
+        user = _account(session, email, for_update=True)
+        before = _snapshot(user)
+        if (user.role, sorted(user.agencies)) == (role, chosen):
+            return
+        user.role = role
+        user.agencies = chosen
+        user.session_token = secrets.token_urlsafe(24)
+        session.flush()
+        record_event(
+            session,
+            actor=actor,
+            action="account.change_access",
+            subject_type="user",
+            subject_id=user.email,
+            before=before,
+            after=_snapshot(user),
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import or_, select
 
+from lms_bridge.credit.active_policy import ActivePolicy
 from lms_bridge.credit.ledger import rematch_actors as _rematch_in_session
 from lms_bridge.credit.policy import Policy, PolicyError, load_policy
 from lms_bridge.credit.rules import NominalJp
@@ -27,6 +28,7 @@ EXTENSION = "lms_bridge.policy"
 __all__ = [
     "Policy",
     "PolicyError",
+    "active_policy",
     "current_policy",
     "install_policy",
     "nominal_jp_lookup",
@@ -36,16 +38,22 @@ __all__ = [
 
 
 def install_policy(app: Flask, policy_file: str) -> Policy:
-    """Load the policy for ``app`` (raises PolicyError naming each problem)."""
+    """Load the policy file for ``app`` (raises PolicyError naming each problem); an
+    uploaded policy applied by an administrator takes its place (active_policy)."""
     policy = load_policy(policy_file or None)
-    app.extensions[EXTENSION] = policy
+    app.extensions[EXTENSION] = ActivePolicy(policy)
     return policy
+
+
+def active_policy() -> ActivePolicy:
+    """This app's view of which policy runs (to switch it, or read the file's)."""
+    holder: ActivePolicy = current_app.extensions[EXTENSION]
+    return holder
 
 
 def current_policy() -> Policy:
     """The policy of the running app."""
-    policy: Policy = current_app.extensions[EXTENSION]
-    return policy
+    return active_policy().get()
 
 
 NOMINAL_JP_OF_MODULES = DriverQuery(

@@ -84,6 +84,10 @@ class RecomputeReport:
     jp_after: Decimal
 
 
+ALL_ACTORS = 2**31
+"""A limit no directory reaches: :func:`recompute_within` takes every actor in one chunk."""
+
+
 @dataclass(frozen=True)
 class _Run:
     """What every chunk of one run works with."""
@@ -174,22 +178,48 @@ def unfinished_run(policy: Policy, year: int | None) -> CreditRecomputation | No
 
 def _start_run(policy: Policy, year: int | None) -> int:
     with unit_of_work() as session:
-        run = CreditRecomputation(
-            policy_version=policy.version,
-            year=year,
-            started_at=utcnow(),
-            finished_at=None,
-            last_actor_key=None,
-            statements=0,
-            entries_added=0,
-            entries_removed=0,
-            entries_changed=0,
-            jp_before=_ledger_jp(session, year),
-            jp_after=Decimal(0),
-        )
-        session.add(run)
-        session.flush()
-        return run.id
+        return _new_run(session, policy, year)
+
+
+def _new_run(session: Session, policy: Policy, year: int | None) -> int:
+    run = CreditRecomputation(
+        policy_version=policy.version,
+        year=year,
+        started_at=utcnow(),
+        finished_at=None,
+        last_actor_key=None,
+        statements=0,
+        entries_added=0,
+        entries_removed=0,
+        entries_changed=0,
+        jp_before=_ledger_jp(session, year),
+        jp_after=Decimal(0),
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def recompute_within(session: Session, policy: Policy, nominal_jp: NominalJp) -> RecomputeReport:
+    """Every statement re-evaluated and the ledger rebuilt inside the caller's transaction,
+    as one chunk: a policy's dry run, which the caller rolls back. Its memory grows with the
+    ledger (every group at once) and past :data:`lms_bridge.lrs.bulk.LOCK_BUDGET` people it
+    holds the ledger's one exclusive lock, so the caller bounds how much it may read."""
+    run_id = _new_run(session, policy, None)
+    actors = _next_actors(session, policy, None, None, ALL_ACTORS)
+    outcome = _ChunkOutcome(statements=0, added=0, removed=0, changed=0)
+    if actors:
+        outcome = _recompute_actors(session, _Run(run_id, policy, nominal_jp, None), actors, [])
+    run = session.get_one(CreditRecomputation, run_id)
+    return RecomputeReport(
+        recomputation_id=run_id,
+        statements=outcome.statements,
+        entries_added=outcome.added,
+        entries_removed=outcome.removed,
+        entries_changed=outcome.changed,
+        jp_before=run.jp_before,
+        jp_after=_ledger_jp(session, None),
+    )
 
 
 def recompute_credit(

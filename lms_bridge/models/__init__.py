@@ -1,6 +1,6 @@
 """Typed tables, one module per area. Importing this package registers every table."""
 
-from lms_bridge.models.access import Client
+from lms_bridge.models.access import Client, ClientActivity
 from lms_bridge.models.accounts import (
     CohortAssignment,
     ParticipantAssignment,
@@ -19,6 +19,7 @@ from lms_bridge.models.lrs import (
     StatementAttachment,
 )
 from lms_bridge.models.people import ActorMapping, Person
+from lms_bridge.models.policies import StoredPolicy
 from lms_bridge.models.programs import (
     Certificate,
     Cohort,
@@ -38,6 +39,7 @@ __all__ = [
     "AuditEvent",
     "Certificate",
     "Client",
+    "ClientActivity",
     "Cohort",
     "CohortAssignment",
     "CreditEntry",
@@ -59,6 +61,7 @@ __all__ = [
     "StatementActivity",
     "StatementAgent",
     "StatementAttachment",
+    "StoredPolicy",
     "User",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms_bridge.db import Base, BigId, UTCDateTime
@@ -28,3 +28,17 @@ class Client(Base):
     authority: Mapped[dict[str, object]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ClientActivity(Base):
+    """When a client was last seen making an authenticated request (to the minute).
+
+    A table of its own, not a column of ``clients``: writing ``clients`` notifies every
+    process to drop its cache of authenticated clients (migration 0007), and a touch once a
+    minute must not do that.
+    """
+
+    __tablename__ = "client_activity"
+
+    client_id: Mapped[int] = mapped_column(BigId, ForeignKey("clients.id"), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -33,6 +33,8 @@ LEASE = timedelta(seconds=120)
 """Longer than one send can take (timeout below), so a live worker never loses its claim."""
 TIMEOUT_SECONDS = 10
 ERROR_LENGTH = 500
+ANSWER_LENGTH = 300
+"""Bytes of a refusing receiver's answer kept with the delivery's error."""
 
 MAX_DOUBLINGS = 16
 """The retry delay doubles at most this many times."""
@@ -112,6 +114,15 @@ def claim(limit: int, now: datetime) -> list[Claimed]:
         return claimed
 
 
+def _answer_of(error: urllib.error.HTTPError) -> str:
+    """The start of what the receiver answered, so an operator can see why it refused."""
+    try:
+        text = error.read(ANSWER_LENGTH).decode("utf-8", "replace").strip()
+    except (OSError, ValueError):
+        return ""
+    return f": {text}" if text else ""
+
+
 def _send(item: Claimed, secret_key: str, post: Post) -> str | None:
     """Sign and post one delivery; the error text when it failed."""
     try:
@@ -131,7 +142,7 @@ def _send(item: Claimed, secret_key: str, post: Post) -> str | None:
     try:
         post(item.url, body, headers)
     except urllib.error.HTTPError as error:
-        return f"HTTP {error.code}"
+        return f"HTTP {error.code}{_answer_of(error)}"[:ERROR_LENGTH]
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return f"{type(error).__name__}: {reason}"[:ERROR_LENGTH]

@@ -75,3 +75,12 @@ def viewer_lampung(pages: PageClient) -> PageClient:
     response = pages.sign_in("viewer@lampung.id")
     assert response.status_code == 302, response.get_data(as_text=True)
     return pages
+
+
+@pytest.fixture
+def admin(pages: PageClient) -> PageClient:
+    """Signed in as an administrator."""
+    pages.make_person("admin@bpsdm.id", "admin")
+    response = pages.sign_in("admin@bpsdm.id")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return pages

@@ -21,6 +21,7 @@ from sqlalchemy import event, func, select, text
 from lms_bridge.credit import EXTENSION, current_policy, nominal_jp_lookup, rematch_actors
 from lms_bridge.credit import ledger as ledger_module
 from lms_bridge.credit import recompute as recompute_module
+from lms_bridge.credit.active_policy import ActivePolicy
 from lms_bridge.credit.recompute import recompute_credit, unfinished_run
 from lms_bridge.db import db
 from lms_bridge.lrs import bulk
@@ -188,9 +189,9 @@ def test_statements_arriving_during_a_recompute_are_credited_once_under_the_new_
     in chunks to come, posted while a chunk is open: the result equals a recompute alone."""
     real_policy = current_policy()
     old_policy = replace(real_policy, daily_cap_jp=Decimal(5))
-    monkeypatch.setitem(app_context.extensions, EXTENSION, old_policy)
+    monkeypatch.setitem(app_context.extensions, EXTENSION, ActivePolicy(old_policy))
     seeded = seed(xapi)
-    monkeypatch.setitem(app_context.extensions, EXTENSION, real_policy)  # the new policy
+    monkeypatch.setitem(app_context.extensions, EXTENSION, ActivePolicy(real_policy))  # new
 
     arriving = [
         completion(actor=asn(nip(n)), module=3, minutes=90, timestamp="2025-03-10T08:00:00Z")

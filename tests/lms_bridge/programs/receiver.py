@@ -27,6 +27,7 @@ class Receiver:
 
     port: int
     fail_first: int = 0
+    failure_answer: bytes = b""
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     accepted: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,6 +62,11 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
                 if not failing:
                     receiver.accepted.append({"headers": headers, "body": json.loads(body)})
             self.send_response(500 if failing else 204)
+            if failing and receiver.failure_answer:
+                self.send_header("Content-Length", str(len(receiver.failure_answer)))
+                self.end_headers()
+                self.wfile.write(receiver.failure_answer)
+                return
             self.end_headers()
 
         def log_message(self, *_: Any) -> None:
