@@ -7,12 +7,15 @@ language, and must-change-password redirects.
 
 from __future__ import annotations
 
+from itertools import chain
+
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError
 
+from blueprints.storable import request_fields, unstorable_field
 from blueprints.web.access import SignedInPerson, signed_in_account
 from blueprints.web.account import bp as account_pages
 from blueprints.web.agency_pages import bp as agency_pages
@@ -20,6 +23,7 @@ from blueprints.web.clients import bp as client_pages
 from blueprints.web.cohorts import bp as cohort_pages
 from blueprints.web.directory import bp as directory_pages
 from blueprints.web.entries import bp as entry_pages
+from blueprints.web.errors import UnstorableInput
 from blueprints.web.export_pages import bp as export_pages
 from blueprints.web.headers import page_headers
 from blueprints.web.home import bp as home_pages
@@ -97,7 +101,16 @@ login_manager.user_loader(_load_person)
 
 @bp.before_request
 def _guard_pages() -> ResponseReturnValue | None:
-    """CSRF on every POST of every page; a one-time password must be replaced first."""
+    """What no query can carry is refused first (the gate /xapi and /api/v1 share), then CSRF
+    on every POST of every page; a one-time password must be replaced first."""
+    problem = unstorable_field(
+        chain(
+            request_fields(request.view_args, request.args.to_dict(flat=False), ()),
+            request_fields(None, request.form.to_dict(flat=False), ()),
+        )
+    )
+    if problem is not None:
+        raise UnstorableInput(problem[0])
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
             validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, make_response, render_template
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from blueprints.web.headers import page_headers
 
@@ -23,6 +23,20 @@ EXPLANATIONS = {
     404: lazy_gettext("The page does not exist, or it is not yours to see."),
     500: lazy_gettext("The error was logged. Please try again in a moment."),
 }
+UNSTORABLE_EXPLANATION = lazy_gettext(
+    "A field holds a character that cannot be stored (NUL) or a number that is too large. "
+    "Check what you entered and try again."
+)
+
+
+class UnstorableInput(BadRequest):
+    """A page's parameter or form field holds what no query can carry (NUL, beyond 64 bits)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field}: cannot be stored")
+        self.field = field
+
+
 CSRF_EXPLANATION = lazy_gettext(
     "The form expired or did not come from this site. Go back, reload the page and try again."
 )
@@ -30,7 +44,12 @@ CSRF_EXPLANATION = lazy_gettext(
 
 def error_page(code: int, error: HTTPException | None = None) -> Response:
     """Render the error page for ``code`` (no database access: it must work when that fails)."""
-    explanation = CSRF_EXPLANATION if isinstance(error, CSRFError) else EXPLANATIONS.get(code)
+    if isinstance(error, CSRFError):
+        explanation = CSRF_EXPLANATION
+    elif isinstance(error, UnstorableInput):
+        explanation = UNSTORABLE_EXPLANATION
+    else:
+        explanation = EXPLANATIONS.get(code)
     response = make_response(
         render_template(
             "web/error.html",
