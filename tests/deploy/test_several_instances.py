@@ -220,17 +220,25 @@ def test_what_one_instance_stores_the_other_reads(direct_app: Flask, stack: Stac
     )
     assert len(served_by) == 2, served_by
 
-    # nginx's request id is the one each instance logged for the request it served.
+    # nginx's request id is the one each instance logged for the request it served (each
+    # writes its line after the response has gone, so the newest may take a moment).
     nginx_ids = {
         json.loads(line)["request_id"] for line in stack.nginx_log.read_text().splitlines()
     }
-    logged = set()
-    for log in stack.logs:
-        for line in log.read_text().splitlines():
-            record = json.loads(line)
-            if record.get("path") == "/xapi/statements":
-                logged.add(record["request_id"])
-    assert nginx_ids <= logged | {""}
+
+    def logged_ids() -> set[str]:
+        logged = set()
+        for log in stack.logs:
+            for line in log.read_text().split("\n")[:-1]:  # whole lines only
+                record = json.loads(line)
+                if record.get("path") == "/xapi/statements":
+                    logged.add(record["request_id"])
+        return logged
+
+    deadline = time.monotonic() + 10
+    while not nginx_ids <= logged_ids() | {""} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert nginx_ids <= logged_ids() | {""}
     assert len(nginx_ids) >= 24
 
 
