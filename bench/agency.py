@@ -16,9 +16,7 @@ through /login like a person does. The clock only runs for what a person waits f
 
 from __future__ import annotations
 
-import http.client
 import random
-import re
 import secrets
 import tempfile
 import time
@@ -26,10 +24,11 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bench.client import Endpoint, Request, Response, Validator
+from bench.queue import sign_in
 from bench.report import Goal, ScenarioResult
 from bench.scenarios import Context, _line, _post, _warm_up, check_ids, scenario
 from bench.statements import Json
@@ -100,45 +99,6 @@ def _people_csv(nips: list[str], rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sign_in(endpoint: Endpoint, email: str, password: str) -> str:
-    """The session cookie of a person signed in through /login (CSRF token and all)."""
-    connection = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=30)
-    connection.request("GET", "/login")
-    page = connection.getresponse()
-    body = page.read().decode()
-    cookies = _cookies(page.getheaders())
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
-    if token is None:
-        raise RuntimeError("no csrf_token on /login")
-    form = urlencode({"csrf_token": token.group(1), "email": email, "password": password})
-    connection.request(
-        "POST",
-        "/login",
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-        },
-    )
-    answer = connection.getresponse()
-    answer.read()
-    cookies.update(_cookies(answer.getheaders()))
-    connection.close()
-    if answer.status not in (302, 303):
-        raise RuntimeError(f"sign-in answered {answer.status}, not a redirect")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
-
-def _cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            pair = value.split(";", 1)[0]
-            key, _, content = pair.partition("=")
-            found[key.strip()] = content.strip()
-    return found
-
-
 def page_request(endpoint: Endpoint, path: str, cookie: str) -> bytes:
     """A browser-like GET with the session cookie (no Basic credentials)."""
     head = (
@@ -182,7 +142,9 @@ def _seed(ctx: Context) -> Agency:
         f"{time.perf_counter() - started:.0f} s, failed {run.failure_count}"
     )
     api = replace(ctx.endpoint, base_path="")
-    agency = Agency(year=year, cookie=sign_in(api, AUDITOR_EMAIL, auditor_password), people=PEOPLE)
+    agency = Agency(
+        year=year, cookie=sign_in(api.url, AUDITOR_EMAIL, auditor_password), people=PEOPLE
+    )
     _SEEDED[ctx.settings.seed] = agency
     return agency
 
