@@ -103,11 +103,13 @@ def _back_to_login(message: str) -> ResponseReturnValue:
     return redirect(url_for("web.account.login"))
 
 
-@bp.route("/login/sso", methods=["POST"])
+@bp.route("/login/sso")
 def start() -> ResponseReturnValue:
-    """Send the person to the provider (POST, with the form's CSRF token)."""
+    """Send the person to the provider. A link, not a form: the pages' CSP (form-action
+    'self') stops a form's redirect to another origin. Starting SSO changes nothing here
+    until the provider answers with a code bound to this session's state."""
     provider = configured_provider() or abort(404)
-    session[_NEXT] = safe_next(request.form.get("next"))
+    session[_NEXT] = safe_next(request.args.get("next"))
     try:
         response: ResponseReturnValue = provider.client.authorize_redirect(  # type: ignore[attr-defined]
             url_for("web.sso.callback", _external=True)

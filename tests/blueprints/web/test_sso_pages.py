@@ -71,7 +71,7 @@ def make_account(app: Flask, email: str, *, nip: str | None = None) -> None:
 
 def sso_callback(pages: PageClient) -> str:
     """Press the SSO button and let the provider answer; the callback URL it sent back to."""
-    response = pages.post_form("/login/sso", {"next": "/"})
+    response = pages.get("/login/sso?next=/")
     assert response.status_code == 302
     at_provider = requests.get(response.headers["Location"], allow_redirects=False, timeout=10)
     assert at_provider.status_code == 302, at_provider.text
@@ -102,7 +102,7 @@ def login_message(pages: PageClient) -> str:
 
 def test_button_shows_the_configured_label(sso_pages: PageClient) -> None:
     page = login_message(sso_pages)
-    assert 'action="/login/sso"' in page
+    assert 'href="/login/sso"' in page
     assert "Masuk dengan SSO ASN" in page
 
 
@@ -214,7 +214,7 @@ def test_unreachable_provider_sends_back_to_login(database_url: str) -> None:
     )
     application.config["TESTING"] = True
     pages = PageClient(application)
-    response = pages.post_form("/login/sso", {})
+    response = pages.get("/login/sso")
     assert (response.status_code, response.headers["Location"]) == (302, "/login")
     assert "Layanan masuk tunggal (SSO) tidak dapat dihubungi" in login_message(pages)
 
@@ -222,5 +222,14 @@ def test_unreachable_provider_sends_back_to_login(database_url: str) -> None:
 def test_sso_off_shows_no_button_and_has_no_route(pages: PageClient) -> None:
     page = pages.get("/login").get_data(as_text=True)
     assert "/login/sso" not in page
-    assert pages.post_form("/login/sso", {}).status_code == 404
+    assert pages.get("/login/sso").status_code == 404
     assert pages.get("/login/sso/callback?code=x&state=y").status_code == 404
+
+
+def test_the_refusal_is_in_english_for_a_person_who_chose_it(
+    sso_pages: PageClient, provider: OidcProvider
+) -> None:
+    sso_pages.client.set_cookie("lang", "en")
+    provider.identity = {"sub": "kc-0", "email": "nobody@lampung.id", "email_verified": True}
+    assert sign_in_by_sso(sso_pages) == (302, "/login")
+    assert "not linked to an active account here" in login_message(sso_pages)
