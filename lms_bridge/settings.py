@@ -93,6 +93,26 @@ class Settings:
     """Failed sign-ins allowed per client key before 429 (Flask-Limiter notation)."""
     failed_auth_per_address: str = "30/minute"
     """Failed sign-ins allowed per client address before 429."""
+    oidc_issuer: str = ""
+    """Single sign-on: the OpenID Connect provider's issuer URL (its discovery document is
+    `<issuer>/.well-known/openid-configuration`), e.g. an agency's Keycloak realm. Empty: SSO
+    is off and the sign-in page shows no SSO button."""
+    oidc_client_id: str = ""
+    """The client id this service has at the provider (required with LMS_BRIDGE_OIDC_ISSUER)."""
+    oidc_client_secret: str = ""
+    """The client's secret at the provider (confidential client)."""
+    oidc_client_secret_file: str = ""
+    """A file whose first line is that secret, used when LMS_BRIDGE_OIDC_CLIENT_SECRET is unset."""
+    oidc_nip_claim: str = "nip"
+    """The ID token claim carrying the person's NIP, matched to an account's NIP."""
+    oidc_email_claim: str = "email"
+    """The claim carrying the e-mail, matched to an account's e-mail only when the provider says
+    `email_verified` is true."""
+    oidc_scope: str = "openid email profile"
+    """The scopes asked of the provider (`openid` is required)."""
+    oidc_label: str = ""
+    """The SSO button's text, e.g. `Masuk dengan SSO ASN`; empty: "Sign in with SSO",
+    translated."""
     credit_enabled: bool = True
     """Award JP as statements arrive (off only to measure the LRS alone)."""
     xapi_cors_origins: str = "*"
@@ -124,6 +144,10 @@ class Settings:
         if not values.get("secret_key"):
             key_file = Path(values.get("secret_key_file") or cls.secret_key_file)
             values["secret_key"] = kept_secret_key(key_file)
+        if values.get("oidc_client_secret_file") and not values.get("oidc_client_secret"):
+            values["oidc_client_secret"] = _read_secret_file(
+                Path(values["oidc_client_secret_file"]), PREFIX + "OIDC_CLIENT_SECRET_FILE"
+            )
         return cls(**values)
 
     def __post_init__(self) -> None:
@@ -142,6 +166,13 @@ class Settings:
                 f"{PREFIX}LOG_FORMAT harus json atau text, bukan {self.log_format!r} "
                 "(must be json or text)"
             )
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise SettingsError(
+                f"{PREFIX}OIDC_CLIENT_ID wajib bila {PREFIX}OIDC_ISSUER disetel "
+                f"(is required when {PREFIX}OIDC_ISSUER is set)"
+            )
+        if self.oidc_issuer and "openid" not in self.oidc_scope.split():
+            raise SettingsError(f"{PREFIX}OIDC_SCOPE harus memuat openid (must include openid)")
         if not isinstance(logging.getLevelName(self.log_level.upper()), int):
             raise SettingsError(
                 f"{PREFIX}LOG_LEVEL harus DEBUG, INFO, WARNING, ERROR atau CRITICAL, bukan "
@@ -194,6 +225,19 @@ def _read_key(path: Path) -> str:
     if not key:
         raise SettingsError(f"{path}: berkas kunci rahasia kosong (the secret key file is empty)")
     return key
+
+
+def _read_secret_file(path: Path, variable: str) -> str:
+    """The first line of a secret file named by ``variable``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(
+            f"{variable}: {path} tidak dapat dibaca (cannot be read): {error}"
+        ) from error
+    if not lines or not lines[0].strip():
+        raise SettingsError(f"{variable}: {path} kosong (is empty)")
+    return lines[0].strip()
 
 
 def current_settings() -> Settings:

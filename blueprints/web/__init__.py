@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
@@ -34,6 +34,8 @@ from blueprints.web.person_pages import bp as person_pages
 from blueprints.web.policy import bp as policy_pages
 from blueprints.web.queue import bp as queue_pages
 from blueprints.web.sessions import PageSessions
+from blueprints.web.sso import SIGNED_IN_BY_SSO, init_sso
+from blueprints.web.sso import bp as sso_pages
 from blueprints.web.statements import bp as statement_pages
 from blueprints.web.unmatched import bp as unmatched_pages
 from blueprints.web.users import bp as user_pages
@@ -52,6 +54,7 @@ bp = Blueprint(
 
 PAGES: list[Blueprint] = [
     account_pages,
+    sso_pages,
     home_pages,
     queue_pages,
     entry_pages,
@@ -120,6 +123,7 @@ def _guard_pages() -> ResponseReturnValue | None:
     if (
         account is not None
         and account.must_change_password
+        and not session.get(SIGNED_IN_BY_SSO)
         and request.endpoint not in PASSWORD_CHANGE_EXEMPT
     ):
         return redirect(url_for("web.account.password"))
@@ -165,4 +169,5 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.login_manager = login_manager  # type: ignore[attr-defined]
     app.jinja_env.globals["csrf_token"] = generate_csrf
     init_i18n(app)
+    init_sso(app, settings)
     app.register_blueprint(bp)

@@ -48,7 +48,7 @@ def safe_next(target: str | None) -> str:
     return url_for("web.home.index")
 
 
-def _start_session(account: SessionAccount) -> None:
+def start_session(account: SessionAccount) -> None:
     """A fresh session for the signed-in person (only the language choice carries over)."""
     language = session.get(LANGUAGE_COOKIE)
     session.clear()
@@ -68,7 +68,7 @@ def login() -> ResponseReturnValue:
             email, request.form.get("password", ""), address=request.remote_addr or "unknown"
         )
         if result.outcome == "success" and result.principal and result.session_token:
-            _start_session(
+            start_session(
                 SessionAccount(result.principal, result.session_token, result.must_change_password)
             )
             if result.must_change_password:
@@ -139,7 +139,7 @@ def password() -> ResponseReturnValue:
             else:
                 account = load_session_account(principal.user_id, token)
                 if account is not None:
-                    _start_session(account)
+                    start_session(account)
                 flash(_("Your password was changed."), "info")
                 return redirect(url_for("web.home.index"))
     return render_template("web/password.html", min_length=PASSWORD_MIN_LENGTH), status

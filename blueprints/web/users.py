@@ -49,21 +49,24 @@ def index() -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     """Create an account and show its one-time password, this once."""
     email = request.form.get("email", "").strip()[:TEXT_LENGTH]
+    nip = request.form.get("nip", "").strip()[:TEXT_LENGTH]
     try:
         issued = create_user(
             email,
             request.form.get("name", "")[:TEXT_LENGTH],
             request.form.get("role", ""),
             _agencies(),
+            nip=nip or None,
             actor=current_principal().email,
         )
     except AccountInvalid:
-        return _page(
-            problem=_(
-                "Check the email, name, role and agencies (an auditor, viewer, instructor or "
-                "coach needs an agency); the email must not have an account yet."
-            )
-        ), 400
+        problem = _(
+            "Check the email, name, role and agencies (an auditor, viewer, instructor or "
+            "coach needs an agency); the email must not have an account yet."
+        )
+        if nip:
+            problem += " " + _("A NIP has 18 digits and belongs to one account only.")
+        return _page(problem=problem), 400
     return render_template("web/password_issued.html", issued=issued)
 
 

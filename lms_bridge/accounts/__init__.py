@@ -7,6 +7,7 @@ a principal is a person with a role and the agencies it names.
 from lms_bridge.accounts.assignments import assign_cohort, assign_participant
 from lms_bridge.accounts.principal import ROLES, Principal
 from lms_bridge.accounts.signin import SigninResult, authenticate, record_signout
+from lms_bridge.accounts.sso import ProviderIdentity, sign_in_by_identity
 from lms_bridge.accounts.users import (
     AccountError,
     AccountInvalid,
@@ -34,6 +35,7 @@ __all__ = [
     "IssuedPassword",
     "PasswordRejected",
     "Principal",
+    "ProviderIdentity",
     "SessionAccount",
     "SigninResult",
     "WrongPassword",
@@ -48,4 +50,5 @@ __all__ = [
     "load_session_account",
     "record_signout",
     "reset_password",
+    "sign_in_by_identity",
 ]

@@ -74,10 +74,17 @@ def users_group() -> None:
 @click.option(
     "--agency", "agencies", multiple=True, help="An agency they see (repeat for several)."
 )
+@click.option("--nip", default=None, help="The person's NIP (single sign-on finds them by it).")
 @password_file_option
 @with_appcontext
 def users_create(
-    email: str, name: str, role: str, agencies: tuple[str, ...], password_file: Path | None
+    *,
+    email: str,
+    name: str,
+    role: str,
+    agencies: tuple[str, ...],
+    nip: str | None,
+    password_file: Path | None,
 ) -> None:
     """Create an account and print its one-time password (unless --password-file)."""
     try:
@@ -87,6 +94,7 @@ def users_create(
             role,
             agencies,
             password=_password_from(password_file),
+            nip=nip,
             actor=_operator(),
         )
     except AccountError as error:

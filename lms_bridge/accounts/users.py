@@ -24,6 +24,7 @@ from lms_bridge.accounts.scope import followed_scope
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import User
+from lms_bridge.people.nip import is_nip_shaped, normalise_nip
 from lms_bridge.settings import current_settings
 
 PASSWORD_MIN_LENGTH = 10
@@ -173,10 +174,16 @@ def create_user(
     agencies: Iterable[str] = (),
     *,
     password: str | None = None,
+    nip: str | None = None,
     actor: str,
 ) -> IssuedPassword:
-    """Create an account; without ``password`` a one-time password is generated."""
+    """Create an account; without ``password`` a one-time password is generated. ``nip``
+    lets single sign-on find the account by the provider's NIP claim."""
     email = normalise_email(email)
+    if nip is not None:
+        nip = normalise_nip(nip)
+        if not is_nip_shaped(nip):
+            raise AccountInvalid(f"NIP tidak sah: {nip!r} (a NIP is 18 digits)")
     if not EMAIL.match(email) or len(email) > 320:
         raise AccountInvalid(f"email tidak sah: {email!r} (not a valid email)")
     if not name.strip():
@@ -188,6 +195,8 @@ def create_user(
     with unit_of_work() as session:
         if session.scalar(select(User.id).where(User.email == email)) is not None:
             raise AccountInvalid(f"akun {email!r} sudah ada (the account exists already)")
+        if nip is not None and session.scalar(select(User.id).where(User.nip == nip)):
+            raise AccountInvalid(f"NIP {nip} sudah dipakai akun lain (another account has it)")
         user = User(
             email=email,
             name=name.strip(),
@@ -199,6 +208,7 @@ def create_user(
             active=True,
             failed_signins=0,
             created_at=utcnow(),
+            nip=nip,
         )
         session.add(user)
         session.flush()

@@ -35,6 +35,8 @@ class User(Base):
     """Set when the account was last locked out; the lock itself is derived from attempts."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_signin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    nip: Mapped[str | None] = mapped_column(String(18), unique=True, default=None)
+    """The person's NIP, when known: single sign-on maps the provider's NIP claim to it."""
 
 
 class SigninAttempt(Base):

@@ -108,3 +108,27 @@ def test_webhooks_add_works_on_the_embedded_default_and_deliver_opens_the_secret
     assert decrypt_secret(stored, Settings.from_env(env).secret_key) == shown
     status = CliRunner().invoke(lms_bridge.cli.main, ["deliver", "--once"], env=env)
     assert status.exit_code == 0, status.output
+
+
+def test_single_sign_on_needs_a_client_id_and_reads_its_secret_file(tmp_path: Path) -> None:
+    base = {"LMS_BRIDGE_SECRET_KEY": "k", "LMS_BRIDGE_OIDC_ISSUER": "https://sso.example.id"}
+    with pytest.raises(SettingsError, match="OIDC_CLIENT_ID"):
+        Settings.from_env(base)
+    secret = tmp_path / "oidc_secret"
+    secret.write_text("rahasia-klien\n", encoding="utf-8")
+    settings = Settings.from_env(
+        {
+            **base,
+            "LMS_BRIDGE_OIDC_CLIENT_ID": "lms-bridge",
+            "LMS_BRIDGE_OIDC_CLIENT_SECRET_FILE": str(secret),
+        }
+    )
+    assert settings.oidc_client_secret == "rahasia-klien"
+    with pytest.raises(SettingsError, match="OIDC_CLIENT_SECRET_FILE"):
+        Settings.from_env(
+            {
+                **base,
+                "LMS_BRIDGE_OIDC_CLIENT_ID": "lms-bridge",
+                "LMS_BRIDGE_OIDC_CLIENT_SECRET_FILE": str(tmp_path / "absent"),
+            }
+        )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
+from lms_bridge.models import User
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
 
 PASSWORD = re.compile(r'<code id="issued-password">([^<]+)</code>')
@@ -79,3 +82,17 @@ def test_only_admins_manage_users(pages: PageClient) -> None:
     pages.sign_in("auditor@lampung.id")
     assert pages.get("/admin/users").status_code == 403
     assert pages.post_form("/admin/users/auditor@lampung.id/reset", {}).status_code == 403
+
+
+def test_an_account_is_created_with_a_nip_once(admin: PageClient) -> None:
+    form = {"name": "Rina", "role": "viewer", "agencies": LAMPUNG, "nip": "198503302010121002"}
+    created = admin.post_form("/admin/users", {**form, "email": "rina@lampung.id"})
+    assert created.status_code == 200
+    with admin.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "rina@lampung.id"))
+        db.session.remove()
+    assert user is not None
+    assert user.nip == "198503302010121002"
+    again = admin.post_form("/admin/users", {**form, "email": "budi@lampung.id"})
+    assert again.status_code == 400
+    assert "NIP terdiri atas 18 angka" in again.get_data(as_text=True)

@@ -165,3 +165,15 @@ def _token(user_id: int) -> str:
     assert token is not None
     db.session.remove()
     return token
+
+
+def test_an_account_may_carry_a_nip_once(app_context: Flask) -> None:
+    create_user("siti@bpsdm.id", "Siti", "viewer", [LAMPUNG], nip=" 198503302010121002 ", actor="t")
+    user = db.session.scalar(select(User).where(User.email == "siti@bpsdm.id"))
+    assert user is not None
+    assert user.nip == "198503302010121002"
+    with pytest.raises(AccountInvalid, match="NIP"):
+        create_user("budi@bpsdm.id", "Budi", "admin", nip="198503302010121002", actor="t")
+    with pytest.raises(AccountInvalid, match="NIP"):
+        create_user("budi@bpsdm.id", "Budi", "admin", nip="12345", actor="t")
+    assert db.session.scalar(select(User).where(User.email == "budi@bpsdm.id")) is None
