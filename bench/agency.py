@@ -195,9 +195,7 @@ def agency_page(ctx: Context) -> ScenarioResult:
     return result
 
 
-@scenario(
-    "agency-xlsx", "GET the XLSX of the agency's 10,000 people, one at a time", default=False
-)
+@scenario("agency-xlsx", "GET the XLSX of the agency's 10,000 people, one at a time", default=False)
 def agency_xlsx(ctx: Context) -> ScenarioResult:
     """Seconds an auditor waits for the spreadsheet of the whole agency."""
     s = ctx.settings

@@ -362,6 +362,8 @@ class ParticipantProgressSchema(ProgressFrameSchema):
     """One row of the matrix."""
 
     participant = fields.Nested(ParticipantRowSchema)
+
+
 # --- SIASN exports -----------------------------------------------------------------------------
 
 
