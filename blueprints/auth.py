@@ -15,7 +15,7 @@ from werkzeug.datastructures import Headers
 
 from blueprints.throttle import client_address, failed_attempts
 from lms_bridge.access import AuthenticatedClient, authenticate_client
-from lms_bridge.access.activity import note_request
+from lms_bridge.access.activity import pending_touch
 from xapi.errors import Forbidden, Unauthorized
 from xapi.fields import NUL
 
@@ -55,12 +55,14 @@ def authenticate(headers: Headers) -> AuthenticatedClient:
 
 
 def _note_after_the_view(client_id: int) -> None:
-    """Record the client as seen once the view is done: a write on another connection
-    while the request's own transaction could still write would break it on SQLite (a read
-    snapshot older than a commit cannot become a write)."""
+    """Record the client as seen once the response has gone and the request's session has
+    given its connection back (lms_bridge.access.activity says why)."""
+    touch = pending_touch(client_id)
+    if touch is None:
+        return
 
     def note(response: Response) -> Response:
-        note_request(client_id)
+        response.call_on_close(touch)
         return response
 
     after_this_request(note)
