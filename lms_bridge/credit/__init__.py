@@ -42,7 +42,13 @@ def install_policy(app: Flask, policy_file: str) -> Policy:
     uploaded policy applied by an administrator takes its place (active_policy)."""
     policy = load_policy(policy_file or None)
     app.extensions[EXTENSION] = ActivePolicy(policy)
+    # Before the request opens a transaction: the look needs a connection of its own.
+    app.before_request(_look_for_an_applied_policy)
     return policy
+
+
+def _look_for_an_applied_policy() -> None:
+    active_policy().get()
 
 
 def active_policy() -> ActivePolicy:

@@ -5,8 +5,15 @@ the same transaction as the recompute it needs). Every process, whatever started
 for the active row at most once every :data:`CHECK_SECONDS`, on a connection of its own
 (never inside the caller's transaction), and parses it when it changed; the process that
 applied it switches at once. So a worker runs a superseded policy for at most that long
-after an apply: statements it credits in that window keep the old policy's evidence until
-the next recompute (``lms-bridge credit recompute``); see docs/admin.md.
+(plus the length of the request that was running) after an apply: statements it credits
+in that window keep the old policy's evidence until the next recompute (``lms-bridge
+credit recompute``); see docs/admin.md.
+
+The look happens only while the caller holds no connection: every request looks before
+it starts (a ``before_request`` hook), and a caller inside a transaction gets the policy
+it has. A thread holding one connection while it waits for a second deadlocks behind a
+transaction pooler with as many server connections as such threads; and while one thread
+looks, the others run what they have rather than queue behind it.
 
 Before migrations have created the table (``lms-bridge db upgrade`` itself starts the
 app) the file's policy is used.
@@ -38,9 +45,10 @@ class ActivePolicy:
         self._lock = threading.Lock()
 
     def get(self) -> Policy:
-        """The policy to run now (reads the active row when the last look is too old)."""
-        if time.monotonic() - self._checked_at >= CHECK_SECONDS:
-            self.refresh()
+        """The policy to run now (reads the active row when the last look is too old and
+        this thread's session holds no connection)."""
+        if time.monotonic() - self._checked_at >= CHECK_SECONDS and not _holds_connection():
+            self.refresh(wait=False)
         return self._current[1]
 
     @property
@@ -54,9 +62,12 @@ class ActivePolicy:
             self._current = (stored_id, policy)
             self._checked_at = time.monotonic()
 
-    def refresh(self) -> None:
-        """Look for the active row now, and switch when it is another one."""
-        with self._lock:
+    def refresh(self, *, wait: bool = True) -> None:
+        """Look for the active row now, and switch when it is another one; without ``wait``,
+        not when another thread is already looking."""
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
             self._checked_at = time.monotonic()
             try:
                 with db.engine.connect() as connection:
@@ -74,3 +85,10 @@ class ActivePolicy:
                 self._current = (row.id, parse_policy(row.text, f"jp_policies #{row.id}"))
             except PolicyError:
                 return  # stored only after validation; a newer code's stricter check keeps the last
+        finally:
+            self._lock.release()
+
+
+def _holds_connection() -> bool:
+    """Whether this thread's session is inside a transaction (so holds a connection)."""
+    return db.session().in_transaction()
