@@ -26,7 +26,7 @@ from blueprints.web.errors import error_page
 from blueprints.web.sessions import is_machine_path
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
-from lms_bridge.credit import install_policy
+from lms_bridge.credit import active_policy, install_policy
 from lms_bridge.db import configure_sqlite, db, ping_after_idle, sqlalchemy_url
 from lms_bridge.observability.logs import configure_logging
 from lms_bridge.settings import TRANSACTION_POOLER, Settings
@@ -57,8 +57,8 @@ def engine_options(url: str, pooler: str) -> dict[str, Any]:
     on a connection; behind PgBouncer's transaction pooling (before 1.21) the next run may
     land on another server connection, which answers "prepared statement does not exist".
     ``prepare_threshold=None`` turns that off for the connection, and so for every query on
-    it: SQLAlchemy's and the driver calls of lms_bridge.driver and lms_bridge.lrs.bulk
-    alike (they run on the session's own connection).
+    it: SQLAlchemy's and the driver calls of lms_bridge.sql alike (they run on the
+    session's own connection).
     """
     if pooler == TRANSACTION_POOLER and url.startswith("postgresql"):
         return {"connect_args": {"prepare_threshold": None}}
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             ping_after_idle(db.engine)
 
     _allow_cross_origin(app, settings)
+    app.before_request(_look_for_an_applied_policy)
     app.after_request(_harden)
 
     init_throttle(app, settings)  # failed sign-ins, per key and per address
@@ -149,6 +150,16 @@ def _allow_cross_origin(app: Flask, settings: Settings) -> None:
 PUBLIC_PATHS = ("/xapi/about", "/api/v1/openapi.json", "/api/v1/docs", "/static/")
 """What holds no personal data and may be cached: the LRS's about, the API's description,
 the pages' style sheet and images."""
+
+
+POLICY_FREE_PATHS = (*PUBLIC_PATHS, "/healthz", "/readyz", "/metrics")
+"""What never credits or shows credit: no look for an applied policy before these."""
+
+
+def _look_for_an_applied_policy() -> None:
+    """Before the request opens a transaction (lms_bridge.credit.active_policy says why)."""
+    if not request.path.startswith(POLICY_FREE_PATHS):
+        active_policy().get()
 
 
 def _harden(response: Response) -> Response:

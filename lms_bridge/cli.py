@@ -41,6 +41,7 @@ from lms_bridge.people import (
 )
 from lms_bridge.programs.commands import cohorts_group, programs_group, webhooks_group
 from lms_bridge.programs.commands import deliver as deliver_command
+from lms_bridge.programs.modules import nominal_jp_of_every_module
 from xapi import scopes as xapi_scopes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -183,6 +184,7 @@ def credit_recompute(year: int | None, resume: bool) -> None:
     unfinished = unfinished_run(policy, year) if resume else None
     with unit_of_work(writes=False) as session:
         total = count_statements(session, policy, year)
+        modules_jp = nominal_jp_of_every_module(session)
     if unfinished is not None:
         click.echo(
             f"melanjutkan (resuming) run {unfinished.id}: {unfinished.statements} statements "
@@ -191,7 +193,11 @@ def credit_recompute(year: int | None, resume: bool) -> None:
         total = max(total - unfinished.statements, 0)
     with click.progressbar(length=total, label="Menghitung ulang JP (recomputing)") as bar:
         report = recompute_credit(
-            policy, nominal_jp_lookup(policy), year=year, progress=bar.update, resume=unfinished
+            policy,
+            nominal_jp_lookup(policy, modules_jp),
+            year=year,
+            progress=bar.update,
+            resume=unfinished,
         )
     click.echo(f"kebijakan (policy) {policy.version}, {report.statements} statements")
     click.echo(f"  entri baru (added):      {report.entries_added}")
@@ -207,7 +213,9 @@ def credit_recompute(year: int | None, resume: bool) -> None:
 def credit_explain(paths: tuple[Path, ...], as_markdown_title: str | None) -> None:
     """Say what the policy makes of the statements in PATHS (JSON files or folders)."""
     policy = current_policy()
-    lines = explain(statements_in(paths), policy, nominal_jp_lookup(policy))
+    with unit_of_work(writes=False) as session:
+        modules_jp = nominal_jp_of_every_module(session)
+    lines = explain(statements_in(paths), policy, nominal_jp_lookup(policy, modules_jp))
     if as_markdown_title:
         click.echo(as_markdown(lines, as_markdown_title), nl=False)
         return
@@ -255,7 +263,7 @@ def people_import(file: Path) -> None:
         f"{result.unchanged} (created, updated, unchanged)"
     )
     if result.changed_nips:
-        groups = rematch_email_actors()
+        groups = rematch_email_actors(current_policy())
         click.echo(f"kelompok kredit berubah (credit groups changed): {groups}")
 
 
@@ -274,7 +282,7 @@ def identities_import(file: Path) -> None:
         f"{result.unchanged} (created, updated, unchanged)"
     )
     if result.actor_keys:
-        groups = rematch_actors(result.actor_keys)
+        groups = rematch_actors(result.actor_keys, current_policy())
         click.echo(
             f"kredit {len(result.actor_keys)} identitas dicocokkan ulang, {groups} kelompok "
             f"kredit berubah ({len(result.actor_keys)} identities re-matched, {groups} credit "

@@ -235,6 +235,12 @@ def parse_timestamp(value: str, *, require_zone: bool = False) -> datetime:
     return result
 
 
+def format_timestamp(moment: datetime) -> str:
+    """An aware UTC moment in ISO 8601 with millisecond precision and a ``Z``, as the LRS writes
+    ``stored`` (Data 2.4.8: an LRS keeps at least millisecond precision)."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def parse_agent(value: object, path: str = "agent") -> dict[str, Any]:
     """Validate an Agent or identified Group given as a parameter (``agent=``, Agents Resource).
 

@@ -17,7 +17,7 @@ from blueprints.api.schemas import (
     PersonSchema,
 )
 from lms_bridge.access.api_scopes import CREDIT_READ, PEOPLE_WRITE
-from lms_bridge.credit import rematch_actors, rematch_email_actors
+from lms_bridge.credit import current_policy, rematch_actors, rematch_email_actors
 from lms_bridge.models import Person
 from lms_bridge.people import (
     get_person,
@@ -115,7 +115,7 @@ def put_person(body: dict[str, Any], nip: str) -> Person:
     """
     person = upsert_person(nip, **body)
     if person.email:
-        rematch_email_actors()
+        rematch_email_actors(current_policy())
     return person
 
 
@@ -143,7 +143,7 @@ def import_people_file() -> dict[str, Any]:
     again, since an address may now belong to someone (else).
     """
     result = import_people(_csv_rows())
-    groups = rematch_email_actors() if result.changed_nips else 0
+    groups = rematch_email_actors(current_policy()) if result.changed_nips else 0
     return {
         "created": result.created,
         "updated": result.updated,
@@ -178,7 +178,7 @@ def import_identities_file() -> dict[str, Any]:
     person they now map to, and credit of a remapped identity moves to its new owner.
     """
     result = import_actor_mappings(_csv_rows(), source="csv")
-    groups = rematch_actors(result.actor_keys) if result.actor_keys else 0
+    groups = rematch_actors(result.actor_keys, current_policy()) if result.actor_keys else 0
     return {
         "created": result.created,
         "updated": result.updated,

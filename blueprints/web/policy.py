@@ -19,6 +19,7 @@ from lms_bridge.credit.policy_versions import (
     stored_policies,
     upload_policy,
 )
+from lms_bridge.programs.modules import nominal_jp_of_every_module
 
 bp = Blueprint("policy", __name__)
 
@@ -68,7 +69,7 @@ def upload() -> ResponseReturnValue:
 def preview(policy_id: int) -> ResponseReturnValue:
     """The dry run: every person whose JP would change, per year, before → after."""
     try:
-        dry_run = dry_run_policy(policy_id)
+        dry_run = dry_run_policy(policy_id, nominal_jp_of_every_module)
     except PolicyNotFound:
         abort(404)
     except DryRunTooLarge as large:
@@ -87,7 +88,9 @@ def preview(policy_id: int) -> ResponseReturnValue:
 def apply(policy_id: int) -> ResponseReturnValue:
     """Make it the running policy and recompute the ledger."""
     try:
-        applied = apply_policy(policy_id, actor=current_principal().email)
+        applied = apply_policy(
+            policy_id, nominal_jp_of_every_module, actor=current_principal().email
+        )
     except PolicyNotFound:
         abort(404)
     flash(

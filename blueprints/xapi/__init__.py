@@ -18,8 +18,8 @@ from blueprints.errors import with_error_headers
 from blueprints.storable import request_fields, unstorable_field
 from blueprints.xapi.effective_request import read_request
 from lms_bridge.db import utcnow
-from lms_bridge.lrs.store import format_timestamp
 from xapi.errors import BadRequest, TooManyRequests, XAPIError
+from xapi.fields import format_timestamp
 from xapi.versions import HEADER, VERSION_1, VERSION_2, negotiate
 
 logger = logging.getLogger(__name__)

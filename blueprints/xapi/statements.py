@@ -23,10 +23,10 @@ from lms_bridge.lrs.query import (
     get_statement,
     query_statements,
 )
-from lms_bridge.lrs.store import format_timestamp
 from lms_bridge.settings import Settings
 from xapi import scopes
 from xapi.errors import BadRequest, PayloadTooLarge
+from xapi.fields import format_timestamp
 from xapi.formats import to_canonical, to_ids
 from xapi.multipart import AttachmentPart, build_multipart, check_attachments, parse_multipart
 from xapi.query import Format, SingleStatementQuery, parse_statement_query

@@ -24,10 +24,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.access import api_scopes
 from lms_bridge.access.client_cache import ClientCache, cache_for, forget_clients
+from lms_bridge.access.queries import CLIENT_BY_KEY
 from lms_bridge.db import db, sqlalchemy_url, unit_of_work, utcnow
-from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import Client
 from lms_bridge.settings import TRANSACTION_POOLER, current_settings
+from lms_bridge.sql.driver import driver_rows
 from xapi import scopes as xapi_scopes
 from xapi.identifiers import agent_key
 
@@ -160,20 +161,6 @@ def revoke_client(key: str) -> None:
 
 def _fingerprint(secret: str) -> bytes:
     return hmac.new(_PROCESS_KEY, secret.encode(), hashlib.sha256).digest()
-
-
-CLIENT_BY_KEY = DriverQuery(
-    postgresql=(
-        "SELECT id, name, secret_hash, scopes, authority FROM clients "
-        "WHERE key = %(key)s AND revoked_at IS NULL"
-    ),
-    sqlite=(
-        "SELECT id, name, secret_hash, scopes, authority FROM clients "
-        "WHERE key = :key AND revoked_at IS NULL"
-    ),
-    json_columns=(3, 4),
-)
-"""Every xAPI request runs this: it goes straight to the driver (lms_bridge.driver)."""
 
 
 def _listener_connection(engine: Engine, url: URL) -> psycopg.Connection[tuple[object, ...]]:

@@ -29,9 +29,9 @@ from lms_bridge.accounts.principal import Principal
 from lms_bridge.accounts.users import normalise_email, principal_of
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
-from lms_bridge.lrs.bulk import lock_keys
 from lms_bridge.models import SigninAttempt, User
 from lms_bridge.settings import Settings, current_settings
+from lms_bridge.sql.locks import lock_keys
 
 Outcome = Literal["success", "failure", "locked"]
 

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_bridge.db import utcnow
-from lms_bridge.lrs.bulk import lock_keys
 from lms_bridge.models import AuditEvent
+from lms_bridge.sql.locks import lock_keys
 
 GENESIS_HASH = "0" * 64
 """What the first record links to."""

@@ -3,7 +3,8 @@
 Every credited statement rebuilds its group and settles its person-day, so these reads and
 writes are on the ingestion hot path. Loading mapped objects and flushing them cost about
 half of a credited statement's credit step; here a row is read on the driver (one query per
-dialect, :mod:`lms_bridge.driver`), changed in place with its changes remembered, and the
+dialect, in :mod:`lms_bridge.credit.queries`), changed in place with its changes
+remembered, and the
 changed rows are written back with one executemany ``UPDATE``. ORM copies of those rows
 that the session already holds (an auditor's decision, a moved entry) are expired, so they
 reload what was written.
@@ -22,9 +23,10 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from lms_bridge.credit.queries import ENTRIES_OF_DAYS, ENTRIES_OF_GROUPS
 from lms_bridge.db import table_of
-from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
-from lms_bridge.models.credit import JP_SCALE, CreditEntry
+from lms_bridge.models.credit import CreditEntry
+from lms_bridge.sql.driver import driver_rows
 
 GroupKey = tuple[str, str, str]
 """(subject_key, activity_key, rule_id)."""
@@ -68,58 +70,6 @@ class StoredEntry(EntryValues):
         if "changed" in self.__dict__ and getattr(self, name) != value:
             self.changed.add(name)
         super().__setattr__(name, value)
-
-
-_COLUMNS = (  # in StoredEntry's field order
-    "entry.subject_key, entry.nip, entry.actor_key, entry.activity_key, entry.activity_id, "
-    "entry.rule_id, entry.policy_version, entry.form, entry.path, entry.jp_raw, entry.jp, "
-    "entry.occurred_at, entry.local_date, entry.year, entry.status, entry.statement_ids, "
-    "entry.explanation, entry.updated_at, entry.id, entry.jp_corrected, entry.decided_by"
-)
-_DECODERS = (
-    (9, decimal_of_scale(JP_SCALE)),
-    (10, decimal_of_scale(JP_SCALE)),
-    (11, utc_datetime),
-    (12, lambda value: value if isinstance(value, date) else date.fromisoformat(value)),
-    (17, utc_datetime),
-    (19, decimal_of_scale(JP_SCALE)),
-)
-
-ENTRIES_OF_GROUPS = DriverQuery(
-    postgresql=(
-        "SELECT " + _COLUMNS + " FROM credit_entries AS entry "  # noqa: S608  (constant text)
-        "WHERE (entry.subject_key, entry.activity_key, entry.rule_id) IN (SELECT * FROM "
-        "unnest(CAST(%(subjects)s AS text[]), CAST(%(activities)s AS text[]), "
-        "CAST(%(rules)s AS text[])))"
-    ),
-    sqlite=(
-        "SELECT " + _COLUMNS + " FROM json_each(:groups) AS wanted "  # noqa: S608
-        "CROSS JOIN credit_entries AS entry "
-        "WHERE entry.subject_key = json_extract(wanted.value, '$[0]') "
-        "AND entry.activity_key = json_extract(wanted.value, '$[1]') "
-        "AND entry.rule_id = json_extract(wanted.value, '$[2]')"
-    ),
-    json_columns=(15,),
-    decoders=_DECODERS,
-    plan_each_time=True,
-)
-
-ENTRIES_OF_DAYS = DriverQuery(
-    postgresql=(
-        "SELECT " + _COLUMNS + " FROM credit_entries AS entry "  # noqa: S608
-        "WHERE (entry.nip, entry.local_date) IN (SELECT * FROM "
-        "unnest(CAST(%(nips)s AS text[]), CAST(%(dates)s AS date[])))"
-    ),
-    sqlite=(
-        "SELECT " + _COLUMNS + " FROM json_each(:days) AS wanted "  # noqa: S608
-        "CROSS JOIN credit_entries AS entry "
-        "WHERE entry.nip = json_extract(wanted.value, '$[0]') "
-        "AND entry.local_date = json_extract(wanted.value, '$[1]')"
-    ),
-    json_columns=(15,),
-    decoders=_DECODERS,
-    plan_each_time=True,
-)
 
 
 def entries_of_groups(session: Session, groups: Sequence[GroupKey]) -> list[StoredEntry]:

@@ -28,13 +28,15 @@ from lms_bridge.credit.entry_rows import (
     write_changes,
 )
 from lms_bridge.credit.policy import Policy, Rule
+from lms_bridge.credit.queries import EVIDENCE_OF_GROUPS
 from lms_bridge.credit.rules import Award, NominalJp, evaluate, format_jp, matching_rule
 from lms_bridge.db import table_of, utcnow
-from lms_bridge.driver import DriverQuery, decimal_of_scale, driver_rows, utc_datetime
-from lms_bridge.lrs.bulk import insert_rows, lock_keys
-from lms_bridge.lrs.keys import index_key
-from lms_bridge.models.credit import JP_SCALE, CreditEntry, CreditEvidence
-from lms_bridge.people.identity import MappingsRead, resolve_actors
+from lms_bridge.models.credit import CreditEntry, CreditEvidence
+from lms_bridge.people.identity import resolve_actors
+from lms_bridge.sql.bulk import insert_rows
+from lms_bridge.sql.driver import driver_rows
+from lms_bridge.sql.keys import index_key
+from lms_bridge.sql.locks import lock_keys
 from xapi.fields import parse_timestamp
 from xapi.identifiers import VOIDED_VERB, agent_key
 
@@ -95,14 +97,17 @@ def creditable_actors(statements: Iterable[Mapping[str, Any]], policy: Policy) -
 
 
 def evidence_rows(
+    session: Session,
     statements: Iterable[CreditableStatement],
     policy: Policy,
     nominal_jp: NominalJp,
-    mappings: MappingsRead | None = None,
+    *,
+    people: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate statements; one evidence row per statement a rule credits.
 
-    ``mappings``: the actors' mappings, when a single statement's insert read them already.
+    ``people``: the actors resolved to NIPs already (the statement use case resolves a
+    batch's actors once, for progress too); without it they are resolved here.
     """
     awarded: list[tuple[CreditableStatement, str, Award]] = []
     for item in statements:
@@ -114,8 +119,10 @@ def evidence_rows(
             awarded.append((item, actor, award))
     if not awarded:
         return []
-    resolved = resolve_actors(
-        {actor for _, actor, _ in awarded}, policy.nip_home_pages, read=mappings
+    resolved = (
+        people
+        if people is not None
+        else resolve_actors(session, {actor for _, actor, _ in awarded}, policy.nip_home_pages)
     )
     return [
         {
@@ -222,40 +229,6 @@ class EvidenceFacts(NamedTuple):
     voided: bool
     has_entry: bool
     """Whether the group has an entry already (most credited statements start a new one)."""
-
-
-EVIDENCE_OF_GROUPS = DriverQuery(
-    postgresql=(
-        "SELECT e.subject_key, e.activity_key, e.rule_id, e.statement_id, e.actor_key, "
-        "e.activity_id, e.policy_version, e.jp, e.needs_review, e.occurred_at, e.explanation, "
-        "e.voided, EXISTS (SELECT 1 FROM credit_entries AS entry "
-        "WHERE entry.subject_key = e.subject_key AND entry.activity_key = e.activity_key "
-        "AND entry.rule_id = e.rule_id) FROM credit_evidence AS e "
-        "WHERE (e.subject_key, e.activity_key, e.rule_id) IN (SELECT * FROM unnest("
-        "CAST(%(subjects)s AS text[]), CAST(%(activities)s AS text[]), "
-        "CAST(%(rules)s AS text[])))"
-    ),
-    sqlite=(
-        "SELECT e.subject_key, e.activity_key, e.rule_id, e.statement_id, e.actor_key, "
-        "e.activity_id, e.policy_version, e.jp, e.needs_review, e.occurred_at, e.explanation, "
-        "e.voided, EXISTS (SELECT 1 FROM credit_entries AS entry "
-        "WHERE entry.subject_key = e.subject_key AND entry.activity_key = e.activity_key "
-        "AND entry.rule_id = e.rule_id) "
-        "FROM json_each(:groups) AS wanted CROSS JOIN credit_evidence AS e "
-        "WHERE e.subject_key = json_extract(wanted.value, '$[0]') "
-        "AND e.activity_key = json_extract(wanted.value, '$[1]') "
-        "AND e.rule_id = json_extract(wanted.value, '$[2]')"
-    ),
-    decoders=(
-        (7, decimal_of_scale(JP_SCALE)),
-        (8, bool),
-        (9, utc_datetime),
-        (11, bool),
-        (12, bool),
-    ),
-    plan_each_time=True,
-)
-"""The evidence of some (subject, activity, rule) groups: every credited statement asks."""
 
 
 def evidence_facts(session: Session, groups: Collection[GroupKey]) -> list[EvidenceFacts]:
@@ -604,19 +577,19 @@ def credit_statements(
     policy: Policy,
     nominal_jp: NominalJp,
     *,
-    mappings: MappingsRead | None = None,
+    people: Mapping[str, str],
 ) -> None:
     """The ingestion step: evidence for new statements, revocation for voided ones.
 
     Without voiding, the people to lock are exactly those of the new evidence, locked by
     its insert (one round trip less per credited statement); voiding adds people only known
-    after its update, and then all are locked together afterwards. ``mappings``: see
-    :func:`evidence_rows`.
+    after its update, and then all are locked together afterwards. ``people``: the
+    statements' creditable actors resolved to NIPs (see :func:`evidence_rows`).
     """
     lock_with_insert = not voided_ids
     groups = insert_evidence(
         session,
-        evidence_rows(statements, policy, nominal_jp, mappings),
+        evidence_rows(session, statements, policy, nominal_jp, people=people),
         lock_subjects=lock_with_insert,
     )
     groups |= void_evidence(session, voided_ids)
@@ -624,12 +597,13 @@ def credit_statements(
         rebuild_groups(session, groups, policy, locked=lock_with_insert)
 
 
-def rematch_actors(session: Session, actor_keys: Collection[str], policy: Policy) -> int:
-    """Re-resolve the evidence of these actors (a mapping arrived); returns groups touched."""
+def move_actors_credit(session: Session, actor_keys: Collection[str], policy: Policy) -> int:
+    """Re-resolve the evidence of these actors (a mapping arrived) and move their credit to
+    whom they now resolve to, in the caller's transaction; returns the groups touched."""
     if not actor_keys:
         return 0
     keyed = {index_key(actor): actor for actor in actor_keys}
-    resolved = resolve_actors(set(actor_keys), policy.nip_home_pages)
+    resolved = resolve_actors(session, set(actor_keys), policy.nip_home_pages)
     rows = session.scalars(
         select(CreditEvidence).where(CreditEvidence.actor_key.in_(list(keyed)))
     ).all()

@@ -14,6 +14,7 @@ recompute`` after a quiet-hours apply instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -170,7 +171,12 @@ def _changes(
     ]
 
 
-def dry_run_policy(policy_id: int) -> PolicyDryRun:
+ModulesJp = Callable[[Session], Mapping[str, Decimal]]
+"""Reads the nominal JP of every program module (lms_bridge.programs.modules), handed in by
+the caller: credit does not reach up into programs."""
+
+
+def dry_run_policy(policy_id: int, modules_jp: ModulesJp) -> PolicyDryRun:
     """What applying the policy would change, computed and rolled back."""
     try:
         with unit_of_work() as session:
@@ -179,14 +185,16 @@ def dry_run_policy(policy_id: int) -> PolicyDryRun:
             if statements > DRY_RUN_STATEMENTS:
                 raise DryRunTooLarge(statements)
             before = _jp_by_person_year(session)
-            report = recompute_within(session, policy, nominal_jp_lookup(policy))
+            report = recompute_within(
+                session, policy, nominal_jp_lookup(policy, modules_jp(session))
+            )
             changes = _changes(session, before, _jp_by_person_year(session))
             raise _RolledBack(PolicyDryRun(stored.id, stored.version, changes, report))
     except _RolledBack as done:
         return done.result
 
 
-def apply_policy(policy_id: int, *, actor: str) -> PolicyDryRun:
+def apply_policy(policy_id: int, modules_jp: ModulesJp, *, actor: str) -> PolicyDryRun:
     """Make the policy the active one, then recompute the ledger under it.
 
     The activation commits first, so statements arriving during the recompute are credited
@@ -203,8 +211,9 @@ def apply_policy(policy_id: int, *, actor: str) -> PolicyDryRun:
         stored.applied_at = utcnow()
         version = stored.version
         before = _jp_by_person_year(session)
+        nominal_jp = nominal_jp_lookup(policy, modules_jp(session))
     active_policy().adopt(policy_id, policy)
-    report = recompute_credit(policy, nominal_jp_lookup(policy))
+    report = recompute_credit(policy, nominal_jp)
     with unit_of_work() as session:
         changes = _changes(session, before, _jp_by_person_year(session))
         record_event(

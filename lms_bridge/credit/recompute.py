@@ -53,14 +53,14 @@ from lms_bridge.credit.ledger import (
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.rules import NominalJp
 from lms_bridge.db import UTCDateTime, unit_of_work, utcnow
-from lms_bridge.lrs.bulk import lock_keys
 from lms_bridge.models import Statement
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
+from lms_bridge.sql.locks import lock_keys
 
 CHUNK_ACTORS = 100
 """LMS identities re-credited per transaction. Each maps to one person (or stays parked),
 and its evidence may still name an earlier one: at most twice this many people are locked
-per transaction, below :data:`lms_bridge.lrs.bulk.LOCK_BUDGET`."""
+per transaction, below :data:`lms_bridge.sql.locks.LOCK_BUDGET`."""
 
 PAGE = 2000
 """Statements read (and held in memory) at a time within a chunk."""
@@ -203,7 +203,7 @@ def _new_run(session: Session, policy: Policy, year: int | None) -> int:
 def recompute_within(session: Session, policy: Policy, nominal_jp: NominalJp) -> RecomputeReport:
     """Every statement re-evaluated and the ledger rebuilt inside the caller's transaction,
     as one chunk: a policy's dry run, which the caller rolls back. Its memory grows with the
-    ledger (every group at once) and past :data:`lms_bridge.lrs.bulk.LOCK_BUDGET` people it
+    ledger (every group at once) and past :data:`lms_bridge.sql.locks.LOCK_BUDGET` people it
     holds the ledger's one exclusive lock, so the caller bounds how much it may read."""
     run_id = _new_run(session, policy, None)
     actors = _next_actors(session, policy, None, None, ALL_ACTORS)
@@ -343,7 +343,7 @@ def _recompute_actors(
             CreditableStatement(pk, statement_id, orjson.loads(payload), voided)
             for pk, statement_id, payload, voided, _, _ in rows
         ]
-        groups |= insert_evidence(session, evidence_rows(batch, policy, run.nominal_jp))
+        groups |= insert_evidence(session, evidence_rows(session, batch, policy, run.nominal_jp))
         read += len(rows)
         reported.append(len(rows))
     lock_keys(session, {group[0] for group in groups})

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.evidence import EvidenceStatement, evidence_statements
 from lms_bridge.db import unit_of_work
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
+from lms_bridge.sql.keys import index_key
 
 PAGE_SIZE = 25
 

@@ -5,7 +5,7 @@ give to anyone (``unmatched``: domain.md, an actor "must then be mapped to a NIP
 directory kept by lms_bridge"). Until this page, that credit was visible nowhere. Here every
 such actor is listed by the LMS client that sent its statements, with how many statements
 and how many JP wait; mapping it to a person of the directory moves its credit to them in
-the same transaction (lms_bridge.credit.ledger.rematch_actors, the path an imported mapping
+the same transaction (lms_bridge.credit.ledger.move_actors_credit, the path an imported mapping
 takes), and the mapping is written to the audit trail where it is stored.
 
 Unmatched actors belong to no agency yet, so every auditor sees the list; the person they are
@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms_bridge.credit import current_policy
-from lms_bridge.credit.ledger import rematch_actors
+from lms_bridge.credit.ledger import move_actors_credit
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.reports import CENT
 from lms_bridge.db import db, unit_of_work
@@ -238,5 +238,5 @@ def _map(
     moved = Decimal(jp or 0).quantize(CENT)
     # The mapping is audited where it is stored (subject: the actor's identity).
     map_actor(session, identity, person.nip, source="page", actor=by)
-    rematch_actors(session, {identity}, policy)
+    move_actors_credit(session, {identity}, policy)
     return ActorMapped(actor_key, identity, person.nip, person.name, int(entries), moved)

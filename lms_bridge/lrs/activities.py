@@ -15,8 +15,8 @@ import orjson
 from sqlalchemy import false, or_, select
 
 from lms_bridge.db import db
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import Statement, StatementActivity
+from lms_bridge.sql.keys import index_key
 
 DEFINITION_SOURCES = 100
 """How many of the newest statements mentioning an activity its definition is built from."""

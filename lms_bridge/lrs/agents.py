@@ -15,8 +15,8 @@ import orjson
 from sqlalchemy import select
 
 from lms_bridge.db import db
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import Statement
+from lms_bridge.sql.keys import index_key
 from xapi.identifiers import agent_key
 
 NAME_SOURCES = 20

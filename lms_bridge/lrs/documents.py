@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms_bridge.db import db, unit_of_work, utcnow
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import Document
+from lms_bridge.sql.keys import index_key
 from xapi.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from xapi.versions import VERSION_1, XAPIVersion
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import aliased
 
 from lms_bridge.db import db
 from lms_bridge.lrs.errors import StatementNotFound
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import (
     AttachmentContent,
     Statement,
@@ -31,6 +30,7 @@ from lms_bridge.models import (
     StatementAttachment,
 )
 from lms_bridge.settings import current_settings
+from lms_bridge.sql.keys import index_key
 from xapi.errors import BadRequest
 from xapi.fields import parse_timestamp
 from xapi.query import StatementQuery

@@ -20,18 +20,8 @@ from sqlalchemy.orm import Session
 
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
-from lms_bridge.driver import DriverQuery, driver_rows
-from lms_bridge.lrs.bulk import (
-    STATEMENT_WRITES_LOCK_KEY,
-    copy_rows,
-    execute_on_driver,
-    insert_rows,
-    is_postgresql,
-    lock_statement_writes,
-    reserve_ids,
-)
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
-from lms_bridge.lrs.keys import index_key, optional_index_key
+from lms_bridge.lrs.queries import INSERT_UNLESS_STORED, KNOWN_IDS, STATEMENT_COLUMNS
 from lms_bridge.models import (
     AttachmentContent,
     Statement,
@@ -39,8 +29,13 @@ from lms_bridge.models import (
     StatementAgent,
     StatementAttachment,
 )
+from lms_bridge.sql.bulk import copy_rows, insert_rows, reserve_ids
+from lms_bridge.sql.driver import driver_rows, execute_on_driver, is_postgresql
+from lms_bridge.sql.keys import index_key, optional_index_key
+from lms_bridge.sql.locks import STATEMENT_WRITES_LOCK_KEY, lock_statement_writes
+from lms_bridge.sql.read_along import ReadAlong, answers_by_name, carried_columns
 from xapi.comparison import statements_equivalent
-from xapi.fields import parse_timestamp
+from xapi.fields import format_timestamp, parse_timestamp
 from xapi.formats import with_context_activity_arrays
 from xapi.identifiers import VOIDED_VERB, StatementIndex, index_statement
 from xapi.multipart import AttachmentPart
@@ -69,28 +64,9 @@ class StoreResult:
     ids: list[str]
     new: list[StoredStatement] = field(default_factory=list)
     voided_targets: set[str] = field(default_factory=set)
-    read_along: tuple[Any, ...] | None = None
-    """The answers of the caller's :class:`ReadAlong` reads, in order, when the insert could
-    carry them."""
-
-
-@dataclass(frozen=True)
-class ReadAlong:
-    """A read the caller needs next, carried by the one-statement insert's round trip.
-
-    ``sql`` is a PostgreSQL expression giving one value that is never NULL (a JSON array,
-    say) with ``%s`` placeholders for ``values``. A request that stores one statement makes three
-    round trips (BEGIN, the insert, COMMIT) instead of one more per read. Paths that cannot
-    carry them leave :attr:`StoreResult.read_along` None and the caller reads for itself.
-    """
-
-    sql: str
-    values: tuple[Any, ...]
-
-
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with millisecond precision and a ``Z``, as the LRS writes times."""
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    """The answers of the caller's reads (:class:`~lms_bridge.sql.read_along.ReadAlong`) by
+    name, when the one-statement insert could carry them; empty otherwise."""
 
 
 def _now_to_the_millisecond() -> datetime:
@@ -127,7 +103,7 @@ def store_batch(
 
     The caller's unit of work commits; :mod:`lms_bridge.ingest` is that caller. ``alone``
     holds the statement-writes lock exclusively (see
-    :func:`~lms_bridge.lrs.bulk.lock_statement_writes`): the retry after a concurrent
+    :func:`~lms_bridge.sql.locks.lock_statement_writes`): the retry after a concurrent
     insert of the same id asks for it, so that retry cannot conflict again.
     """
     attachments = attachments or {}
@@ -141,10 +117,10 @@ def store_batch(
         # general path, which compares (an equivalent resend is a no-op, else 409).
         item = _prepared(ids[0], statements[0], client, stored, default_version)
         if item.index.verb_id != VOIDED_VERB:
-            inserted, answer = _insert_unless_stored(session, item, client, read_along)
+            inserted, answers = _insert_unless_stored(session, item, client, read_along)
             if inserted:
                 _insert_attachments(session, [item], attachments)
-                return StoreResult(ids=ids, new=[item], read_along=answer)
+                return StoreResult(ids=ids, new=[item], answers=answers)
             locked = True
     if not locked:
         voids = any(statement["verb"]["id"] == VOIDED_VERB for statement in statements)
@@ -228,26 +204,6 @@ def _check_voiding(session: Session, new: list[StoredStatement]) -> set[str]:
     return set(targets)
 
 
-KNOWN_IDS = DriverQuery(
-    postgresql=(
-        "SELECT statement_id, payload, false FROM statements "
-        "WHERE statement_id = ANY(%(ids)s) "
-        "UNION ALL SELECT target_statement_id, '', true FROM statements "
-        "WHERE target_statement_id = ANY(%(ids)s) AND verb_key = %(voided)s"
-    ),
-    # SQLite: CROSS JOIN keeps the ids as the outer loop, so each probes the unique index and
-    # the partial index of targets (an IN subquery lets the planner pick the verb index).
-    sqlite=(
-        "SELECT s.statement_id, s.payload, 0 FROM json_each(:ids) AS wanted "
-        "CROSS JOIN statements AS s WHERE s.statement_id = wanted.value "
-        "UNION ALL SELECT s.target_statement_id, '', 1 FROM json_each(:ids) AS wanted "
-        "CROSS JOIN statements AS s WHERE s.target_statement_id = wanted.value "
-        "AND s.target_statement_id IS NOT NULL AND s.verb_key = :voided"
-    ),
-)
-"""Which ids are stored (with their payload), and which a stored voiding statement targets."""
-
-
 def _known(session: Session, ids: set[str]) -> tuple[dict[str, str], set[str]]:
     """In one round trip: which ids are stored (with their payload), and which of them a
     stored voiding statement targets (a statement whose voiding statement arrived first is
@@ -263,60 +219,21 @@ def _known(session: Session, ids: set[str]) -> tuple[dict[str, str], set[str]]:
     return existing, voided_earlier
 
 
-STATEMENT_COLUMNS = (
-    "pk",
-    "statement_id",
-    "stored",
-    "timestamp",
-    "version",
-    "actor_key",
-    "verb_key",
-    "object_type",
-    "object_activity_key",
-    "object_agent_key",
-    "target_statement_id",
-    "registration",
-    "authority_key",
-    "client_id",
-    "voided",
-    "payload",
-)
-
-
-INSERT_UNLESS_STORED = (
-    "WITH stored AS (INSERT INTO statements (statement_id, stored, timestamp, version, "
-    "actor_key, verb_key, object_type, object_activity_key, object_agent_key, "
-    "target_statement_id, registration, authority_key, client_id, voided, payload) "
-    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-    "lms_bridge_voided_once_locked(%s, %s, %s, %s), %s "
-    "ON CONFLICT (statement_id) DO NOTHING RETURNING pk, voided), "
-    "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
-    "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
-    "activities AS (INSERT INTO statement_activities (statement_pk, activity_key) "
-    "SELECT pk, unnest(CAST(%s AS text[])) FROM stored) "
-    "SELECT pk, voided{read_along} FROM stored"
-)
-"""PostgreSQL: one statement, stored already voided if its voiding statement came first,
-with its index rows (and the caller's :class:`ReadAlong`), in one round trip; no row when
-the id is taken. Whether it is voided is asked of a function (migration 0011) that first
-shares the statement-writes lock, then looks with a snapshot taken after it: a void
-committed while the insert waited is seen, one that starts later waits for this commit."""
-
-
 def _insert_unless_stored(
     session: Session,
     item: StoredStatement,
     client: AuthenticatedClient,
     read_along: Sequence[ReadAlong],
-) -> tuple[bool, tuple[Any, ...] | None]:
+) -> tuple[bool, Mapping[str, Any]]:
     """Insert a single non-voiding statement unless its id is stored; sets ``pk``/``voided``.
 
-    Returns whether it was inserted and the answers of ``read_along``.
+    Returns whether it was inserted and the answers of ``read_along`` by name.
     """
     *columns, _voided, payload = _statement_row(item, client, voided=False)
+    carried, carried_values = carried_columns(read_along)
     rows = execute_on_driver(
         session,
-        INSERT_UNLESS_STORED.format(read_along="".join(f", {read.sql}" for read in read_along)),
+        INSERT_UNLESS_STORED.format(carried=carried),
         [
             *columns,
             item.statement_id,
@@ -325,13 +242,13 @@ def _insert_unless_stored(
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
             [index_key(key) for key in item.index.related_activity_ids],
-            *(value for read in read_along for value in read.values),
+            *carried_values,
         ],
     )
     if not rows:
-        return False, None
+        return False, {}
     [(item.pk, item.voided, *answers)] = rows
-    return True, tuple(answers)
+    return True, answers_by_name(read_along, answers)
 
 
 def _statement_row(

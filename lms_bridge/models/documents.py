@@ -5,7 +5,7 @@ document addressed by its parents (activity, agent, registration) and its own id
 opaque content with a content type, an ETag and a last-modified time. One table serves all
 three; ``kind`` says which resource a row belongs to.
 
-The address columns hold index keys (lms_bridge.lrs.keys) so long IRIs stay indexable, and an
+The address columns hold index keys (lms_bridge.sql.keys) so long IRIs stay indexable, and an
 absent part is the empty string, not NULL: NULLs are distinct in unique constraints on both
 SQLite and PostgreSQL, which would let two rows claim one address.
 """

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms_bridge.db import Base, BigId, UTCDateTime
 
 KEY_LENGTH = 300
-"""Index keys longer than this are stored as a SHA-256 digest (see lms_bridge.lrs.keys)."""
+"""Index keys longer than this are stored as a SHA-256 digest (see lms_bridge.sql.keys)."""
 
 
 class Statement(Base):

@@ -54,7 +54,7 @@ class Person(Base):
 class ActorMapping(Base):
     """An administrator's statement that an LMS identity (an xAPI actor) is this NIP.
 
-    ``actor_key`` is the index key (lms_bridge.lrs.keys.index_key) of the actor's identity
+    ``actor_key`` is the index key (lms_bridge.sql.keys.index_key) of the actor's identity
     string (xapi.identifiers.agent_key), the same form ``statements.actor_key`` holds, so a
     mapping and the statements it concerns are found by one equality.
     """

@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from lms_bridge.db import unit_of_work
-from lms_bridge.driver import utc_datetime
+from lms_bridge.sql.driver import utc_datetime
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -47,9 +47,9 @@ from lms_bridge.people.records import (
     FIRST_ROW_LINE,
     RecordsRejected,
     RowProblem,
-    chunked,
     read_rows,
 )
+from lms_bridge.sql.chunks import chunked
 
 PEOPLE_COLUMNS = ("nip", "name", "agency", "unit", "position", "email", "employment")
 REQUIRED_COLUMNS = ("nip", "name", "agency", "unit", "employment")

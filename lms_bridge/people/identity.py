@@ -39,21 +39,22 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import record_event
-from lms_bridge.db import db, unit_of_work, utcnow
-from lms_bridge.driver import DriverQuery, driver_rows
-from lms_bridge.lrs.keys import index_key
-from lms_bridge.lrs.store import ReadAlong
+from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.models.people import MAPPING_SOURCES
 from lms_bridge.people.directory import check_email
 from lms_bridge.people.nip import InvalidNip, is_nip, normalise_nip, parse_nip
+from lms_bridge.people.queries import MAPPED_ACTORS, MAPPED_ACTORS_ALONG
 from lms_bridge.people.records import (
     FIRST_ROW_LINE,
     RecordsRejected,
     RowProblem,
-    chunked,
     read_rows,
 )
+from lms_bridge.sql.chunks import chunked
+from lms_bridge.sql.driver import driver_rows
+from lms_bridge.sql.keys import index_key
+from lms_bridge.sql.read_along import ReadAlong
 
 MAPPING_COLUMNS = ("homePage", "account_name", "mbox", "nip")
 REQUIRED_COLUMNS = ("nip",)
@@ -291,22 +292,6 @@ def map_actor(session: Session, actor_key: str, nip: str, *, source: str, actor:
     return bool(changed)
 
 
-MAPPED_ACTORS = DriverQuery(
-    postgresql="SELECT actor_key, nip FROM actor_mappings WHERE actor_key = ANY(%(keys)s)",
-    sqlite=(
-        "SELECT m.actor_key, m.nip FROM json_each(:keys) AS wanted "
-        "CROSS JOIN actor_mappings AS m WHERE m.actor_key = wanted.value"
-    ),
-)
-"""Mapped actors among these keys: every credited statement asks."""
-
-MAPPED_ACTORS_ALONG = (
-    "(SELECT COALESCE(json_agg(json_build_array(actor_key, nip)), '[]') FROM actor_mappings "
-    "WHERE actor_key = ANY(CAST(%s AS text[])))"
-)
-""":data:`MAPPED_ACTORS` as one value, to ride on a single statement's insert (ReadAlong)."""
-
-
 @dataclass(frozen=True)
 class MappingsRead:
     """The actor mappings of some actor index keys, read before they were needed."""
@@ -317,18 +302,20 @@ class MappingsRead:
     """Index key → NIP, for the mapped ones."""
 
 
-def mappings_read_along(actor_keys: Collection[str]) -> ReadAlong:
-    """The mapping read that crediting these actors needs, for the store to carry."""
-    return ReadAlong(MAPPED_ACTORS_ALONG, (sorted({index_key(key) for key in actor_keys}),))
+def mappings_along(actor_keys: Collection[str], name: str = "mappings") -> ReadAlong:
+    """The mapping read that resolving these actors needs, for a single statement's insert
+    to carry (lms_bridge.sql.read_along)."""
+    return ReadAlong(name, MAPPED_ACTORS_ALONG, (sorted({index_key(key) for key in actor_keys}),))
 
 
-def mappings_read(read_along: ReadAlong, answer: Any) -> MappingsRead:
-    """What :func:`mappings_read_along` read, from the store's answer (a JSON array)."""
-    [keys] = read_along.values
+def mappings_from_answer(read: ReadAlong, answer: Any) -> MappingsRead:
+    """What :func:`mappings_along` read, from the insert's answer (a JSON array)."""
+    [keys] = read.values
     return MappingsRead(frozenset(keys), {str(key): str(nip) for key, nip in answer})
 
 
 def resolve_actors(
+    session: Session,
     actor_keys: Collection[str],
     nip_home_pages: Collection[str],
     read: MappingsRead | None = None,
@@ -336,9 +323,9 @@ def resolve_actors(
     """The NIP of each actor key that resolves (see the module docstring); others are absent.
 
     Runs on the statement ingestion hot path, inside the caller's transaction: one query for
-    the mappings (on the driver: :mod:`lms_bridge.driver`), none when ``read`` (made already,
+    the mappings (on the driver: :mod:`lms_bridge.sql.driver`), none when ``read`` (made already,
     by a single statement's insert) covers every actor, and, when e-mail actors remain, one
-    for the directory (more only beyond :data:`~lms_bridge.people.records.IN_LIST_SIZE`
+    for the directory (more only beyond :data:`~lms_bridge.sql.chunks.IN_LIST_SIZE`
     distinct e-mail keys).
     """
     keys = set(actor_keys)
@@ -352,7 +339,7 @@ def resolve_actors(
     if read is not None and read.keys.issuperset(keys_by_index):
         mapped: Iterable[tuple[str, str]] = read.nips.items()
     else:
-        mapped = driver_rows(db.session(), MAPPED_ACTORS, {"keys": list(keys_by_index)})
+        mapped = driver_rows(session, MAPPED_ACTORS, {"keys": list(keys_by_index)})
     for stored_key, nip in mapped:
         for key in keys_by_index.get(stored_key, ()):
             resolved[key] = nip
@@ -379,7 +366,7 @@ def resolve_actors(
             conditions.append(Person.email.in_(emails))
         if hashes:
             conditions.append(Person.email_sha1.in_(hashes))
-        people = db.session.execute(
+        people = session.execute(
             select(Person.nip, Person.email, Person.email_sha1).where(or_(*conditions))
         )
         for nip, email, sha1 in people:

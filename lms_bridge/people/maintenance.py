@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from lms_bridge.audit.trail import record_event
-from lms_bridge.credit import rematch_actors, rematch_email_actors
+from lms_bridge.credit import current_policy, rematch_actors, rematch_email_actors
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.people.directory import PeopleImport, import_people, upsert_person
@@ -73,7 +73,7 @@ def edit_person(nip: str, values: dict[str, str], *, actor: str) -> Person:
             after=after,
         )
     if person.email or (before and before.get("email")):
-        rematch_email_actors()
+        rematch_email_actors(current_policy())
     return person
 
 
@@ -94,7 +94,7 @@ def import_directory_upload(filename: str, data: bytes, *, actor: str) -> People
             },
         )
     if result.changed_nips:
-        rematch_email_actors()
+        rematch_email_actors(current_policy())
     return result
 
 
@@ -130,7 +130,7 @@ def add_mapping(identity: dict[str, str], nip: str, *, actor: str) -> MappingImp
     row = {**identity, "nip": nip}
     result = import_actor_mappings([row], source="page", actor=actor)
     if result.actor_keys:
-        rematch_actors(result.actor_keys)
+        rematch_actors(result.actor_keys, current_policy())
     return result
 
 
@@ -155,5 +155,5 @@ def remove_mapping(mapping_id: int, *, actor: str) -> str:
             before={"nip": mapping.nip, "source": mapping.source},
         )
         session.delete(mapping)
-    rematch_actors({identity})
+    rematch_actors({identity}, current_policy())
     return identity

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from xapi.fields import NUL
-
-IN_LIST_SIZE = 1000
-"""Values per ``IN (…)`` list: far below SQLite's and PostgreSQL's bound-parameter limits."""
 
 SHOWN_PROBLEMS = 50
 """Problems listed in one message; a file with more is wrong in a way the first ones show."""
@@ -33,8 +30,6 @@ NUL_PROBLEM = (
     "berisi karakter NUL (U+0000) yang tidak bisa disimpan; simpan ulang berkasnya sebagai "
     "teks (contains the NUL character U+0000, which cannot be stored; save the file as text)"
 )
-
-T = TypeVar("T")
 
 
 class RowProblem(NamedTuple):
@@ -264,9 +259,3 @@ def read_rows(
     if heading_problems:
         raise rejected(heading_problems)
     return result, row_problems
-
-
-def chunked(values: Sequence[T], size: int = IN_LIST_SIZE) -> Iterator[Sequence[T]]:
-    """``values`` in slices of at most ``size``, for ``IN (…)`` lists of bounded length."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms_bridge.db import utcnow
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models.programs import Program, ProgramModule
 from lms_bridge.programs.errors import ProgramNotFound, ProgramVersionConflict
 from lms_bridge.programs.template import ProgramTemplate
+from lms_bridge.sql.keys import index_key
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models.programs import Certificate, Cohort, Enrollment, Program
-from lms_bridge.people.records import chunked
 from lms_bridge.programs.errors import CertificateRefused, EnrollmentNotFound
 from lms_bridge.programs.organising import cohort_in_agencies
 from lms_bridge.programs.template import DEFAULT_CERTIFICATE_NUMBER, certificate_number
+from lms_bridge.sql.chunks import chunked
 
 CODE_BYTES = 16
 REASON_LENGTH = 500

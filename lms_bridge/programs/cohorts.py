@@ -21,7 +21,7 @@ from lms_bridge.people.nip import InvalidNip, parse_nip
 from lms_bridge.people.records import RowProblem, read_rows
 from lms_bridge.programs.catalog import find_program
 from lms_bridge.programs.errors import CohortInvalid, CohortNotFound, EnrollmentRejected
-from lms_bridge.programs.progress import bump_progress_version
+from lms_bridge.programs.rederive import bump_progress_version
 
 PARTICIPANT_COLUMNS = ("nip", "name", "registration")
 INDONESIAN_COLUMNS = {"nama": "name", "registrasi": "registration"}

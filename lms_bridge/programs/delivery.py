@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms_bridge.db import unit_of_work, utcnow
-from lms_bridge.lrs.bulk import is_postgresql
 from lms_bridge.models.programs import OutboxEvent, WebhookDelivery, WebhookSubscription
 from lms_bridge.programs.errors import WebhookInvalid
 from lms_bridge.programs.webhooks import decrypt_secret, signature
+from lms_bridge.sql.driver import is_postgresql
 
 LEASE = timedelta(seconds=120)
 """Longer than one send can take (timeout below), so a live worker never loses its claim."""

@@ -29,10 +29,10 @@ from lms_bridge.audit.trail import record_event
 from lms_bridge.credit import current_policy
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.ingest import record_statements
-from lms_bridge.lrs.store import StoreResult, format_timestamp
+from lms_bridge.lrs.store import StoreResult
 from lms_bridge.models import Client, Cohort, Enrollment, ProgramModule, ProgressEvidence, Statement
 from lms_bridge.people.nip import is_nip_shaped
-from xapi.fields import NUL
+from xapi.fields import NUL, format_timestamp
 from xapi.identifiers import VOIDED_VERB, agent_key
 from xapi.versions import VERSION_1
 

@@ -38,7 +38,7 @@ from lms_bridge.programs.catalog import program_modules
 from lms_bridge.programs.cohorts import get_cohort
 from lms_bridge.programs.derive import NOT_STARTED, ModuleRule, ModuleState, derive_program
 from lms_bridge.programs.errors import EnrollmentNotFound
-from lms_bridge.programs.progress import module_rule
+from lms_bridge.programs.rederive import module_rule
 from lms_bridge.programs.template import MODES
 
 PAGES_AUTHORITY = "account:urn:lms-bridge:users "

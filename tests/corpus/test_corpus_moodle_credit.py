@@ -14,7 +14,7 @@ from tests.lms_bridge.credit.test_moodle_report import (
 
 
 def _report() -> list[Explanation]:
-    return explain(statements_in([CORPUS.root / "moodle"]), POLICY, nominal_jp_lookup(POLICY))
+    return explain(statements_in([CORPUS.root / "moodle"]), POLICY, nominal_jp_lookup(POLICY, {}))
 
 
 def test_every_moodle_statement_is_credited_by_a_rule_or_explained() -> None:

@@ -4,7 +4,7 @@ The function it calls shares the lock, then looks for a stored voiding statement
 snapshot taken after the lock.
 
 A void and its target posted at once must see each other: every transaction that stores
-statements holds one advisory lock, exclusively when it voids (lms_bridge.lrs.bulk,
+statements holds one advisory lock, exclusively when it voids (lms_bridge.sql.locks,
 lock_statement_writes). The one-statement insert takes its share inside the insert, to
 save a round trip, but the insert's own snapshot predates the wait; a VOLATILE function's
 query takes a fresh one, so it sees a void committed while the insert waited. PostgreSQL

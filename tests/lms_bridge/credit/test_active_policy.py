@@ -81,7 +81,17 @@ def test_while_another_thread_looks_the_others_run_what_they_have(
 def test_every_request_looks_before_it_starts(app: Flask, checkouts: list[object]) -> None:
     db.session.remove()
     make_due()
-    response = app.test_client().get("/xapi/about")
-    assert response.status_code == 200
+    response = app.test_client().get("/xapi/statements")  # no version header: refused
+    assert response.status_code == 400
     assert active_policy()._checked_at > float("-inf")
     assert len(checkouts) == 1
+
+
+def test_health_and_public_documents_never_look(app: Flask, checkouts: list[object]) -> None:
+    """They hold no credit: a probe must not need the database (nor wait for it)."""
+    db.session.remove()
+    make_due()
+    assert app.test_client().get("/xapi/about").status_code == 200
+    assert app.test_client().get("/healthz").status_code == 200
+    assert active_policy()._checked_at == float("-inf")
+    assert checkouts == []

@@ -25,6 +25,7 @@ from lms_bridge.credit.recompute import recompute_credit
 from lms_bridge.db import db
 from lms_bridge.models import AuditEvent, CreditEntry
 from lms_bridge.people import import_people
+from lms_bridge.programs.modules import nominal_jp_of_every_module
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user
 from tests.lms_bridge.credit.test_queue import LAMPUNG, METRO, person, post
@@ -111,7 +112,7 @@ def test_revision_does_not_count_survives_a_rebuild_and_reopens_on_new_evidence(
     line = send_back_credit(entry_ids[0], decided_by="a", reason="Lampirkan sertifikat")
     assert (line.status, line.jp) == ("needs_revision", Decimal("0.00"))
     policy = current_policy()
-    recompute_credit(policy, nominal_jp_lookup(policy))
+    recompute_credit(policy, nominal_jp_lookup(policy, nominal_jp_of_every_module(db.session())))
     assert entry(entry_ids[0]).status == "needs_revision"
     # The same activity again, with more evidence: back in the queue.
     post(xapi, completion(module=1, minutes=90, timestamp="2025-03-01T05:00:00Z"))

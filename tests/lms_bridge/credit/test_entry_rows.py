@@ -17,9 +17,9 @@ from lms_bridge.credit.entry_rows import (
     write_changes,
 )
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.lrs import bulk
-from lms_bridge.lrs.bulk import SMALL_INSERT_ROWS
 from lms_bridge.models import CreditEntry, CreditEvidence
+from lms_bridge.sql import bulk
+from lms_bridge.sql.bulk import SMALL_INSERT_ROWS
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import NIP_A, completion
 

@@ -20,11 +20,12 @@ from lms_bridge.credit import (
 )
 from lms_bridge.credit.recompute import recompute_credit
 from lms_bridge.db import db, unit_of_work, utcnow
-from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import CreditEntry
 from lms_bridge.people import identity
 from lms_bridge.people.directory import import_people
 from lms_bridge.people.identity import import_actor_mappings
+from lms_bridge.programs.modules import nominal_jp_of_every_module
+from lms_bridge.sql.driver import DriverQuery, driver_rows
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import (
     MOODLE,
@@ -166,7 +167,7 @@ def test_an_unknown_actors_credit_is_parked_and_awarded_once_the_mapping_arrives
     assert (parked.status, parked.nip, parked.jp) == ("unmatched", None, 0)
     import_people([SITI])
     changed = import_actor_mappings([{"homePage": MOODLE, "account_name": "42", "nip": NIP_A}])
-    rematch_actors(changed.actor_keys)
+    rematch_actors(changed.actor_keys, current_policy())
     [entry] = entries()
     assert entry.status == "pending"
     assert entry.jp == Decimal(2)
@@ -183,7 +184,9 @@ def test_recompute_keeps_auditors_decisions_and_reports_changes(
         verified.decided_by = "auditor@bpsdm"
         verified.decided_at = utcnow()
     policy = current_policy()
-    report = recompute_credit(policy, nominal_jp_lookup(policy))
+    report = recompute_credit(
+        policy, nominal_jp_lookup(policy, nominal_jp_of_every_module(db.session()))
+    )
     assert report.statements == 2
     assert (report.entries_added, report.entries_removed, report.entries_changed) == (0, 0, 0)
     assert report.jp_before == report.jp_after == Decimal(5)
@@ -213,7 +216,7 @@ def test_a_directory_change_moves_credit_of_an_email_identified_actor(xapi: XAPI
     import_people(
         [person(NIP_A, "siti.a@lampungprov.go.id"), person(NIP_B, "siti@lampungprov.go.id")]
     )
-    rematch_email_actors()
+    rematch_email_actors(current_policy())
     assert counted_jp(NIP_A) == 0
     assert [e.jp for e in entries(NIP_B)] == [Decimal(2)]
 
@@ -231,7 +234,7 @@ def test_recompute_under_a_lower_daily_cap_settles_every_day_again(
     )
     assert [e.jp for e in entries()] == [Decimal(4), Decimal(4), Decimal(1)]
     lower = replace(current_policy(), daily_cap_jp=Decimal(6))  # same version: no entry changes
-    recompute_credit(lower, nominal_jp_lookup(lower))
+    recompute_credit(lower, nominal_jp_lookup(lower, nominal_jp_of_every_module(db.session())))
     assert [e.jp for e in entries()] == [Decimal(4), Decimal(2), Decimal(0)]
 
 

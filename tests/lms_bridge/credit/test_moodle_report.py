@@ -19,7 +19,7 @@ MOODLE = FIXTURES / "moodle"
 
 
 def moodle_report() -> list[Explanation]:
-    return explain(statements_in([MOODLE]), POLICY, nominal_jp_lookup(POLICY))
+    return explain(statements_in([MOODLE]), POLICY, nominal_jp_lookup(POLICY, {}))
 
 
 def assert_credited_by_a_rule_or_explained(lines: list[Explanation]) -> None:

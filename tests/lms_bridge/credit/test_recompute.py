@@ -24,11 +24,12 @@ from lms_bridge.credit import recompute as recompute_module
 from lms_bridge.credit.active_policy import ActivePolicy
 from lms_bridge.credit.recompute import recompute_credit, unfinished_run
 from lms_bridge.db import db
-from lms_bridge.lrs import bulk
 from lms_bridge.models import CreditEntry, CreditRecomputation
 from lms_bridge.models.credit import CreditEvidence
 from lms_bridge.people.directory import import_people
 from lms_bridge.people.identity import import_actor_mappings
+from lms_bridge.programs.modules import nominal_jp_of_every_module
+from lms_bridge.sql import locks
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import MOODLE, asn, completion, moodle_user, void
 
@@ -109,7 +110,11 @@ def test_each_chunk_is_its_own_transaction_holding_only_its_own_locks(
     monkeypatch.setattr(recompute_module, "lock_keys", counting_lock_keys)
     try:
         lower = replace(policy, daily_cap_jp=Decimal(6))
-        report = recompute_credit(lower, nominal_jp_lookup(lower), chunk_actors=CHUNK)
+        report = recompute_credit(
+            lower,
+            nominal_jp_lookup(lower, nominal_jp_of_every_module(db.session())),
+            chunk_actors=CHUNK,
+        )
     finally:
         event.remove(db.engine, "commit", count_commit)
     assert report.statements == 2 * PEOPLE
@@ -128,8 +133,8 @@ def test_a_transaction_past_the_lock_budget_takes_one_ledger_lock(
     """A bulk path that still touches thousands of people holds one lock, not thousands."""
     with db.engine.connect() as connection:
         session = db.session
-        keys = {f"nip:{n:018d}" for n in range(bulk.LOCK_BUDGET * 20)}
-        bulk.lock_keys(session, keys)
+        keys = {f"nip:{n:018d}" for n in range(locks.LOCK_BUDGET * 20)}
+        locks.lock_keys(session, keys)
         if backend == "postgresql":
             advisory = session.scalar(
                 text(
@@ -140,7 +145,7 @@ def test_a_transaction_past_the_lock_budget_takes_one_ledger_lock(
             assert advisory == 1
             # and it holds off a writer of any one of those people until it ends
             other = connection.exec_driver_sql(
-                "SELECT pg_try_advisory_xact_lock_shared(%(key)s)", {"key": bulk.LEDGER_LOCK}
+                "SELECT pg_try_advisory_xact_lock_shared(%(key)s)", {"key": locks.LEDGER_LOCK}
             ).scalar()
             assert other is False
         session.rollback()
@@ -164,7 +169,11 @@ def test_a_stopped_run_is_resumed_where_it_was_and_ends_as_a_whole_run(
 
     monkeypatch.setattr(recompute_module, "_recompute_actors", failing_third_chunk)
     with pytest.raises(RuntimeError):
-        recompute_credit(lower, nominal_jp_lookup(lower), chunk_actors=CHUNK)
+        recompute_credit(
+            lower,
+            nominal_jp_lookup(lower, nominal_jp_of_every_module(db.session())),
+            chunk_actors=CHUNK,
+        )
     stopped = unfinished_run(lower, None)
     assert stopped is not None
     assert stopped.finished_at is None
@@ -172,13 +181,18 @@ def test_a_stopped_run_is_resumed_where_it_was_and_ends_as_a_whole_run(
     assert stopped.last_actor_key is not None
 
     monkeypatch.setattr(recompute_module, "_recompute_actors", real_chunk)
-    report = recompute_credit(lower, nominal_jp_lookup(lower), resume=stopped, chunk_actors=CHUNK)
+    report = recompute_credit(
+        lower,
+        nominal_jp_lookup(lower, nominal_jp_of_every_module(db.session())),
+        resume=stopped,
+        chunk_actors=CHUNK,
+    )
     assert report.recomputation_id == stopped.id
     assert report.statements == 2 * PEOPLE
     assert report.jp_after == Decimal(6 * PEOPLE)
     assert unfinished_run(lower, None) is None
     resumed = ledger()
-    recompute_credit(lower, nominal_jp_lookup(lower))
+    recompute_credit(lower, nominal_jp_lookup(lower, nominal_jp_of_every_module(db.session())))
     assert ledger() == resumed, "the resumed run ended where a whole run ends"
 
 
@@ -217,7 +231,11 @@ def test_statements_arriving_during_a_recompute_are_credited_once_under_the_new_
         real_lock_keys(session, keys)
 
     monkeypatch.setattr(recompute_module, "lock_keys", ingest_while_open)
-    recompute_credit(real_policy, nominal_jp_lookup(real_policy), chunk_actors=CHUNK)
+    recompute_credit(
+        real_policy,
+        nominal_jp_lookup(real_policy, nominal_jp_of_every_module(db.session())),
+        chunk_actors=CHUNK,
+    )
     for thread in ingestion:
         thread.join(20)
     assert outcome == [200, 200]
@@ -225,7 +243,9 @@ def test_statements_arriving_during_a_recompute_are_credited_once_under_the_new_
     assert evidence_per_statement() == 1, "no statement credited twice"
     monkeypatch.setattr(recompute_module, "lock_keys", real_lock_keys)
 
-    report = recompute_credit(real_policy, nominal_jp_lookup(real_policy))
+    report = recompute_credit(
+        real_policy, nominal_jp_lookup(real_policy, nominal_jp_of_every_module(db.session()))
+    )
     assert ledger() == during, "a recompute alone finds nothing to change"
     assert (report.entries_added, report.entries_removed, report.entries_changed) == (0, 0, 0)
     revoked = {row for row in during if row[3] == "revoked"}
@@ -266,7 +286,7 @@ def test_rematching_many_identities_works_in_chunks_of_bounded_locks(
         real_lock_keys(session, keys)
 
     monkeypatch.setattr(ledger_module, "lock_keys", counting)
-    rematch_actors(result.actor_keys, chunk=7)
+    rematch_actors(result.actor_keys, current_policy(), chunk=7)
     assert max(locked) <= 2 * 7
     assert len(locked) == -(-users // 7)
     assert {row[0] for row in ledger() if row[3] == "pending"} == {
@@ -290,7 +310,11 @@ def test_the_command_resumes_a_stopped_run_and_restart_starts_again(
 
     monkeypatch.setattr(recompute_module, "_recompute_actors", failing_second_chunk)
     with pytest.raises(RuntimeError):
-        recompute_credit(policy, nominal_jp_lookup(policy), chunk_actors=CHUNK)
+        recompute_credit(
+            policy,
+            nominal_jp_lookup(policy, nominal_jp_of_every_module(db.session())),
+            chunk_actors=CHUNK,
+        )
     monkeypatch.setattr(recompute_module, "_recompute_actors", real_chunk)
     runner = app_context.test_cli_runner()
 

@@ -30,7 +30,7 @@ def rematched(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
     """The actor keys each call of rematch_actors (as the CLI imports it) received."""
     calls: list[set[str]] = []
 
-    def rematch_actors(actor_keys: Collection[str]) -> int:
+    def rematch_actors(actor_keys: Collection[str], _policy: object) -> int:
         calls.append(set(actor_keys))
         return len(actor_keys)
 

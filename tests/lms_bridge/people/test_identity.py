@@ -11,7 +11,6 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from lms_bridge.db import db, unit_of_work, utcnow
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.people import (
     MappingImportRejected,
@@ -20,6 +19,7 @@ from lms_bridge.people import (
     import_people,
     resolve_actors,
 )
+from lms_bridge.sql.keys import index_key
 from tests.conftest import count_rows
 from tests.statements import MOODLE_HOME, agent
 from xapi.identifiers import agent_key
@@ -72,7 +72,7 @@ def directory(app_context: Flask) -> Flask:
 
 
 def resolve(*keys: str) -> dict[str, str]:
-    return resolve_actors(keys, NIP_HOME_PAGES)
+    return resolve_actors(db.session(), keys, NIP_HOME_PAGES)
 
 
 def test_a_mapped_lms_account_resolves_to_its_nip(directory: Flask) -> None:
@@ -131,7 +131,7 @@ def test_home_pages_compare_without_trailing_slash_and_case_of_host(
 
 def test_the_path_of_a_home_page_is_compared_exactly(app_context: Flask) -> None:
     key = account_key(f"{MOODLE_HOME}/Other", BUDI)
-    assert resolve_actors([key], [f"{MOODLE_HOME}/other"]) == {}
+    assert resolve_actors(db.session(), [key], [f"{MOODLE_HOME}/other"]) == {}
 
 
 def test_accounts_elsewhere_or_without_a_valid_nip_stay_unresolved(directory: Flask) -> None:
@@ -165,7 +165,7 @@ def test_an_address_two_people_share_resolves_to_neither(directory: Flask) -> No
 
 
 def test_resolving_nothing_asks_nothing(app_context: Flask) -> None:
-    assert resolve_actors([], NIP_HOME_PAGES) == {}
+    assert resolve_actors(db.session(), [], NIP_HOME_PAGES) == {}
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_resolving_a_hundred_actors_takes_at_most_two_queries(
         + [f"openid:https://id.example.com/{number}" for number in range(20)]
     )
     assert len(keys) == 100
-    resolved = resolve_actors(keys, NIP_HOME_PAGES)
+    resolved = resolve_actors(db.session(), keys, NIP_HOME_PAGES)
     assert len(queries) <= 2, queries
     assert len(resolved) == 20 + 1 + 20
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from decimal import Decimal
@@ -11,16 +12,12 @@ import pytest
 from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from lms_bridge import credit
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.driver import DriverQuery, driver_rows
-from lms_bridge.lrs import store
-from lms_bridge.lrs.bulk import execute_on_driver
-from lms_bridge.lrs.keys import index_key
 from lms_bridge.models import CreditEntry, OutboxEvent, ProgressEvidence
-from lms_bridge.programs import cohort_progress, participant_progress, progress
+from lms_bridge.programs import cohort_progress, participant_progress
 from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.derive import (
     Evidence,
@@ -29,14 +26,16 @@ from lms_bridge.programs.derive import (
     derive_module,
     derive_program,
 )
+from lms_bridge.programs.modules import every_module, read_modules
+from lms_bridge.programs.queries import MODULES_OF_ACTIVITIES
 from lms_bridge.programs.template import parse_template, shipped_templates
+from lms_bridge.sql.keys import index_key
 from tests.conftest import XAPIClient, count_rows
 from tests.lms_bridge.programs.builders import (
     ATTENDED,
     COMPLETED,
     FAILED,
     LATSAR,
-    LMS,
     PASSED,
     VIEWED,
     latsar_cohort,
@@ -47,6 +46,7 @@ from tests.lms_bridge.programs.builders import (
     siasn,
     void,
 )
+from tests.queries import recorded_queries
 
 RULE = ModuleRule(
     id=1,
@@ -245,38 +245,16 @@ def test_statements_outside_the_cohort_dates_do_not_count(
     assert row.modules["bela-negara"].status == "not_started"
 
 
-def test_a_batch_touching_no_module_costs_one_query(
-    xapi: XAPIClient, app_context: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_batch_touching_no_module_costs_one_query(xapi: XAPIClient, app_context: Flask) -> None:
     latsar_cohort(nips(1))
     statement = module_statement("bela-negara", actor=siasn(nips(1)[0]), verb=VIEWED)
     statement["object"]["id"] = "https://lms.bpsdm.example.go.id/mod/page/view.php?id=1"
     statement["context"]["contextActivities"]["parent"] = []
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        seen.append(sql)
-
-    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
-        seen.append(query.postgresql)  # hot-path reads bypass SQLAlchemy's events
-        return driver_rows(session, query, params)
-
-    def record_store_query(session: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
-        seen.append(sql)
-        return execute_on_driver(session, sql, *args, **kwargs)
-
-    monkeypatch.setattr(progress, "driver_rows", record_driver_query)
-    monkeypatch.setattr(store, "execute_on_driver", record_store_query)
-    with app_context.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_queries(db.engine) as sent:
         _post(xapi, [statement])
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    touching = [sql for sql in seen if "program_modules" in sql or "enrollments" in sql]
+    touching = [q.sql for q in sent if "program_modules" in q.sql or "enrollments" in q.sql]
     assert len(touching) == 1, touching
-    if engine.dialect.name == "postgresql":  # carried by the statement's own insert
+    if db.engine.dialect.name == "postgresql":  # carried by the statement's own insert
         assert touching[0].startswith("WITH stored AS (INSERT INTO statements"), touching
     assert count_rows(ProgressEvidence) == 0
 
@@ -336,31 +314,40 @@ def test_concurrent_batches_about_one_participant_derive_from_all_their_evidence
     )
 
 
-def test_nominal_jp_reads_the_modules_of_the_batch_only(
-    app_context: Flask, monkeypatch: pytest.MonkeyPatch
+def test_a_batch_reads_its_own_activities_modules_once_for_progress_and_credit(
+    xapi: XAPIClient, app_context: Flask
 ) -> None:
-    """A batch's lookup reads its own activities' modules once, not every program's."""
-    latsar_cohort(nips(1))
-    asked: list[list[str]] = []
-
-    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
-        asked.append(list(params["keys"]))
-        return driver_rows(session, query, params)
-
-    monkeypatch.setattr(credit, "driver_rows", record_driver_query)
-    in_batch = [f"{LATSAR}/klasikal", f"{LATSAR}/habituasi"]
-    nominal_jp = credit.nominal_jp_lookup(credit.current_policy(), in_batch)
-
-    assert nominal_jp(f"{LATSAR}/klasikal") == Decimal(54)
-    assert nominal_jp(f"{LATSAR}/habituasi") == Decimal(203)
-    assert asked == [sorted(index_key(activity) for activity in in_batch)]
-    assert nominal_jp(f"{LATSAR}/bela-negara") == Decimal(60)  # outside the batch: read alone
-    assert nominal_jp(f"{LATSAR}/bela-negara") == Decimal(60)
-    assert nominal_jp(f"{LMS}/course/view.php?id=999") is None
-    assert asked[1:] == [
-        [index_key(f"{LATSAR}/bela-negara")],
-        [index_key(f"{LMS}/course/view.php?id=999")],
+    """One read of program modules per batch, by the batch's activities (not every
+    program's), gives progress its modules and credit its nominal JP."""
+    [nip] = nips(1)
+    latsar_cohort([nip])
+    batch = [
+        module_statement("klasikal", actor=siasn(nip), verb=ATTENDED),
+        module_statement("bela-negara", actor=siasn(nip), verb=COMPLETED),
     ]
+    with recorded_queries(db.engine) as sent:
+        _post(xapi, batch)
+    by_activity = {MODULES_OF_ACTIVITIES.postgresql, MODULES_OF_ACTIVITIES.sqlite}
+    reads = [q for q in sent if q.sql in by_activity]
+    assert len(reads) == 1, [q.sql for q in sent if "program_modules" in q.sql]
+    [read] = reads
+    keys = read.parameters["keys"]
+    if isinstance(keys, str):  # SQLite binds the list as JSON text
+        keys = json.loads(keys)
+    assert set(keys) == {
+        index_key(activity)
+        for statement in batch
+        for activity in (
+            statement["object"]["id"],
+            *(a["id"] for a in statement["context"]["contextActivities"].get("parent", [])),
+            *(a["id"] for a in statement["context"]["contextActivities"].get("grouping", [])),
+        )
+    }
+    [entry] = db.session.scalars(
+        select(CreditEntry).where(CreditEntry.activity_id == f"{LATSAR}/klasikal")
+    )
+    assert entry.jp_raw == Decimal(54)
+    assert count_rows(ProgressEvidence) == 2
 
 
 def test_nominal_jp_of_an_activity_in_two_program_versions_is_the_newest(
@@ -375,15 +362,18 @@ def test_nominal_jp_of_an_activity_in_two_program_versions_is_the_newest(
     ).replace("nominal_jp: 30\n", "nominal_jp: 36\n", 1)  # the total stays 647
     with unit_of_work() as session:
         import_program(session, parse_template(version_2, "latsar-cpns v2"))
-    activities = [f"{LATSAR}/klasikal"]
-    for batch in (activities, None):  # a batch's lookup, and recompute's (every module)
-        assert credit.nominal_jp_lookup(credit.current_policy(), batch)(activities[0]) == 48
+    klasikal_key = index_key(f"{LATSAR}/klasikal")
+    session = db.session()
+    # a batch's read, and recompute's (every module)
+    for read in (read_modules(session, {klasikal_key}), every_module(session)):
+        lookup = credit.nominal_jp_lookup(credit.current_policy(), read.nominal_jp)
+        assert lookup(f"{LATSAR}/klasikal") == 48
 
 
 def test_a_single_statement_s_nominal_jp_comes_with_its_insert_newest_version_first(
     xapi: XAPIClient, app_context: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On PostgreSQL the insert's ReadAlong brings the modules: no read of its own."""
+    """On PostgreSQL the insert carries the modules' read: no read of its own."""
     [nip] = nips(1)
     latsar_cohort([nip])
     template = next(p for p in shipped_templates() if p.stem == "latsar-cpns").read_text()
@@ -394,22 +384,21 @@ def test_a_single_statement_s_nominal_jp_comes_with_its_insert_newest_version_fi
     ).replace("nominal_jp: 30\n", "nominal_jp: 36\n", 1)
     with unit_of_work() as session:
         import_program(session, parse_template(version_2, "latsar-cpns v2"))
-    asked: list[Any] = []
-
-    def record_driver_query(session: Any, query: DriverQuery, params: Any) -> Any:
-        asked.append(query)
-        return driver_rows(session, query, params)
-
-    monkeypatch.setattr(credit, "driver_rows", record_driver_query)
-    monkeypatch.setattr(progress, "driver_rows", record_driver_query)
-    _post(xapi, [module_statement("klasikal", actor=siasn(nip), verb=ATTENDED)])
+    with recorded_queries(db.engine) as sent:
+        _post(xapi, [module_statement("klasikal", actor=siasn(nip), verb=ATTENDED)])
 
     [entry] = db.session.scalars(
         select(CreditEntry).where(CreditEntry.activity_id == f"{LATSAR}/klasikal")
     )
     assert entry.jp_raw == Decimal(48)
-    separate = {credit.NOMINAL_JP_OF_MODULES, progress.MODULES_OF} & set(asked)
+    by_activity = [
+        q.sql
+        for q in sent
+        if q.sql in {MODULES_OF_ACTIVITIES.postgresql, MODULES_OF_ACTIVITIES.sqlite}
+    ]
     if db.engine.dialect.name == "postgresql":
-        assert separate == set()
+        assert by_activity == []
+        [insert] = [q.sql for q in sent if q.sql.startswith("WITH stored AS (INSERT")]
+        assert "program_modules" in insert
     else:
-        assert separate == {credit.NOMINAL_JP_OF_MODULES, progress.MODULES_OF}
+        assert len(by_activity) == 1

@@ -1,4 +1,4 @@
-"""Hot-path reads on the driver behave alike on SQLite and PostgreSQL."""
+"""SQL sent on the driver behaves alike on SQLite and PostgreSQL, and is seen by events."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from lms_bridge.access import create_client
 from lms_bridge.app import create_app
 from lms_bridge.cli import upgrade_database
 from lms_bridge.credit.ledger import EvidenceFacts, evidence_facts
 from lms_bridge.db import db, unit_of_work
-from lms_bridge.driver import DriverQuery, driver_rows
 from lms_bridge.models import CreditEntry, CreditEvidence, Statement
+from lms_bridge.sql.driver import DriverQuery, copy_on_driver, driver_rows, execute_on_driver
 from tests.conftest import XAPIClient, empty_all_tables, make_settings
+from tests.queries import recorded_queries
 from tests.statements import statement
 
 MODULES = "https://lms.example.go.id/mod/"
@@ -155,3 +156,46 @@ def test_a_query_planned_each_time_is_never_kept_as_a_prepared_statement(
         kept = [sql for sql in prepared if "FROM clients WHERE key = ANY" in sql]
     assert len(kept) == 1, kept
     assert "ORDER BY key ASC" not in kept[0]
+
+
+def test_every_driver_call_fires_the_execution_events_sqlalchemy_fires(
+    app_context: Flask,
+) -> None:
+    """So a test counts these queries like any other, without patching the code."""
+    create_client("A", key="key-a", scopes=["statements/read"])
+    after: list[str] = []
+
+    def note_after(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        after.append(sql)
+
+    event.listen(db.engine, "after_cursor_execute", note_after)
+    try:
+        with recorded_queries(db.engine) as sent:
+            driver_rows(db.session(), CLIENTS_BY_KEYS, {"keys": ["key-a"]})
+            if db.engine.dialect.name == "postgresql":
+                session = db.session()
+                execute_on_driver(session, "SELECT %s::int + 1", [1])
+                copy_on_driver(session, "statement_agents", ("statement_pk", "agent_key"), [])
+    finally:
+        event.remove(db.engine, "after_cursor_execute", note_after)
+        db.session.rollback()
+    expected = [
+        CLIENTS_BY_KEYS.sqlite if db.engine.dialect.name == "sqlite" else CLIENTS_BY_KEYS.postgresql
+    ]
+    if db.engine.dialect.name == "postgresql":
+        expected += [
+            "SELECT %s::int + 1",
+            'COPY "statement_agents" ("statement_pk", "agent_key") FROM STDIN',
+        ]
+    # (SQLite's own BEGIN, which the app sends to start each transaction, aside)
+    assert [query.sql for query in sent if query.sql != "BEGIN"] == expected
+    assert [sql for sql in after if sql != "BEGIN"] == expected
+    [read] = [query for query in sent if query.sql == expected[0]]
+    assert read.parameters["keys"] in (["key-a"], '["key-a"]')
+
+
+def test_without_listeners_nothing_is_announced(app_context: Flask) -> None:
+    create_client("A", key="key-a", scopes=["statements/read"])
+    assert not db.session().connection().dispatch.before_cursor_execute
+    rows = driver_rows(db.session(), CLIENTS_BY_KEYS, {"keys": ["key-a"]})
+    assert rows == [("key-a", ["statements/read"])]
