@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from blueprints.web.access import current_principal, role_required
 from lms_bridge.credit.unmatched import search_directory
+from lms_bridge.db import db
 from lms_bridge.models.people import EMPLOYMENT_KINDS
 from lms_bridge.people import (
     MappingImportRejected,
@@ -43,7 +44,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "web/people.html",
         search=text,
-        found=search_directory(text, agencies=None) if text.strip() else [],
+        found=search_directory(db.session(), text, agencies=None) if text.strip() else [],
         searched=bool(text.strip()),
     )
 

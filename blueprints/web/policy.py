@@ -19,6 +19,7 @@ from lms_bridge.credit.policy_versions import (
     stored_policies,
     upload_policy,
 )
+from lms_bridge.db import db
 
 bp = Blueprint("policy", __name__)
 
@@ -28,7 +29,7 @@ def _page(**context: object) -> str:
         "web/policy.html",
         policy=current_policy(),
         stored_id=active_policy().stored_id,
-        versions=stored_policies(),
+        versions=stored_policies(db.session()),
         **context,
     )
 
@@ -87,7 +88,7 @@ def preview(policy_id: int) -> ResponseReturnValue:
 def apply(policy_id: int) -> ResponseReturnValue:
     """Make it the running policy and recompute the ledger."""
     try:
-        applied = apply_policy(policy_id, actor=current_principal().email)
+        applied = apply_policy(active_policy(), policy_id, actor=current_principal().email)
     except PolicyNotFound:
         abort(404)
     flash(

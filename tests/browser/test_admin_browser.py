@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 
 from lms_bridge.access import create_client
-from lms_bridge.credit import active_policy
+from lms_bridge.credit import active_policy, current_policy
 from lms_bridge.credit.policy import DEFAULT_POLICY_FILE
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db, unit_of_work
@@ -61,7 +61,7 @@ class Lms:
 
     def total_jp(self, nip: str) -> Decimal:
         with self.site.app.app_context():
-            total = person_credit(nip, 2025).total_jp
+            total = person_credit(db.session(), current_policy(), nip, 2025).total_jp
             db.session.remove()
         return total
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from lms_bridge.access import create_client
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
@@ -62,7 +63,7 @@ class Seeded:
 
     def total_jp(self, nip: str) -> Decimal:
         with self.site.app.app_context():
-            total = person_credit(nip, 2025).total_jp
+            total = person_credit(db.session(), current_policy(), nip, 2025).total_jp
             db.session.remove()
         return total
 

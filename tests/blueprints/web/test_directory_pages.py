@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.people import get_person, import_people
@@ -140,7 +141,7 @@ def test_a_mapping_added_moves_the_credit_and_removed_parks_it_again(admin: Page
 
     def jp() -> Decimal:
         with admin.app.app_context():
-            total = person_credit(NIP_A, 2025).total_jp
+            total = person_credit(db.session(), current_policy(), NIP_A, 2025).total_jp
             db.session.remove()
         return total
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete
 
 from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
-from lms_bridge.credit import active_policy
+from lms_bridge.credit import active_policy, current_policy
 from lms_bridge.credit.active_policy import ActivePolicy
 from lms_bridge.credit.policy import DEFAULT_POLICY_FILE
 from lms_bridge.credit.reports import person_credit
@@ -76,7 +76,7 @@ def upload(pages: PageClient, text: str) -> object:
 
 def total(pages: PageClient, nip: str) -> Decimal:
     with pages.app.app_context():
-        jp = person_credit(nip, 2025).total_jp
+        jp = person_credit(db.session(), current_policy(), nip, 2025).total_jp
         db.session.remove()
     return jp
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lms_bridge.access import create_client
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import verify_credit
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry, SiasnExport
@@ -69,7 +70,7 @@ def seed(app: Flask) -> dict[str, int]:
             (e.nip, int(e.activity_id.rsplit("=", 1)[1])): e.id
             for e in db.session.scalars(select(CreditEntry)).all()
         }
-        verify_credit(entries[(NIP_A, 1)], decided_by="auditor@lampung.id")
+        verify_credit(current_policy(), entries[(NIP_A, 1)], decided_by="auditor@lampung.id")
         db.session.remove()
     return entries
 
@@ -181,7 +182,7 @@ def test_the_export_page_dry_runs_records_and_says_what_is_new(auditor: PageClie
     with auditor.app.app_context():
         (export,) = db.session.scalars(select(SiasnExport)).all()
         assert (export.exported_by, export.row_count) == ("auditor@lampung.id", 1)
-        verify_credit(entries[(NIP_A, 2)], decided_by="auditor@lampung.id")
+        verify_credit(current_policy(), entries[(NIP_A, 2)], decided_by="auditor@lampung.id")
         db.session.remove()
     again = text(auditor.get(f"/exports?agency={quote(LAMPUNG)}&year=2025"))
     assert 'data-figure="rows">2<' in again
