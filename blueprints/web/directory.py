@@ -83,7 +83,7 @@ def import_file() -> ResponseReturnValue:
 @role_required("admin")
 def person(nip: str) -> ResponseReturnValue:
     """A person's record, and the form that overwrites it."""
-    found = get_person(nip)
+    found = get_person(db.session(), nip)
     if found is None:
         abort(404)
     problems = []
@@ -112,7 +112,11 @@ def identities() -> ResponseReturnValue:
     """Mappings, newest first, optionally searched; the form that adds one."""
     text = request.args.get("q", "")[:SEARCH_LENGTH]
     return render_template(
-        "web/identities.html", search=text, mappings=search_mappings(text), problems=[], values={}
+        "web/identities.html",
+        search=text,
+        mappings=search_mappings(db.session(), text),
+        problems=[],
+        values={},
     )
 
 
@@ -128,7 +132,7 @@ def add_identity() -> ResponseReturnValue:
         return render_template(
             "web/identities.html",
             search="",
-            mappings=search_mappings(""),
+            mappings=search_mappings(db.session(), ""),
             problems=rejected.problems,
             values=values,
         ), 400

@@ -18,6 +18,7 @@ from lms_bridge.accounts import (
     list_users,
     reset_password,
 )
+from lms_bridge.db import db
 from lms_bridge.people import list_agencies
 
 bp = Blueprint("users", __name__)
@@ -33,7 +34,11 @@ def _agencies() -> list[str]:
 
 def _page(**context: object) -> str:
     return render_template(
-        "web/users.html", users=list_users(), roles=ROLES, agencies=list_agencies(), **context
+        "web/users.html",
+        users=list_users(),
+        roles=ROLES,
+        agencies=list_agencies(db.session()),
+        **context,
     )
 
 

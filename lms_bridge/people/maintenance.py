@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import record_event
 from lms_bridge.credit import rematch_actors, rematch_email_actors
-from lms_bridge.db import db, unit_of_work
+from lms_bridge.db import unit_of_work
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.people.directory import PeopleImport, import_people, upsert_person
 from lms_bridge.people.identity import MappingImport, import_actor_mappings
@@ -50,8 +51,9 @@ def _snapshot(person: Person) -> dict[str, object]:
 
 def edit_person(nip: str, values: dict[str, str], *, actor: str) -> Person:
     """Overwrite one person's record (raises PersonRejected naming each wrong value)."""
-    existing = db.session.get(Person, nip)
-    before = _snapshot(existing) if existing is not None else None
+    with unit_of_work(writes=False) as session:
+        existing = session.get(Person, nip)
+        before = _snapshot(existing) if existing is not None else None
     person = upsert_person(
         nip,
         name=values.get("name", ""),
@@ -98,7 +100,9 @@ def import_directory_upload(filename: str, data: bytes, *, actor: str) -> People
     return result
 
 
-def search_mappings(text: str, *, limit: int = SHOWN_MAPPINGS) -> list[MappingRow]:
+def search_mappings(
+    session: Session, text: str, *, limit: int = SHOWN_MAPPINGS
+) -> list[MappingRow]:
     """Mappings whose NIP starts with, or identity contains, ``text`` (newest first)."""
     query = (
         select(ActorMapping, Person.name)
@@ -117,7 +121,7 @@ def search_mappings(text: str, *, limit: int = SHOWN_MAPPINGS) -> list[MappingRo
         )
     return [
         MappingRow(m.id, m.actor_key, m.nip, name, m.source, m.updated_at)
-        for m, name in db.session.execute(query)
+        for m, name in session.execute(query)
     ]
 
 

@@ -65,7 +65,7 @@ def test_search_and_edit_a_person_audited(admin: PageClient) -> None:
     assert refused.status_code == 400
     assert "email" in refused.get_data(as_text=True)
     with admin.app.app_context():
-        person = get_person(NIP_A)
+        person = get_person(db.session(), NIP_A)
         assert person is not None
         assert (person.unit, person.email) == ("Dinas Kesehatan", "siti@lampung.go.id")
         [event] = history(db.session(), "person", NIP_A)
@@ -91,7 +91,7 @@ def test_a_csv_with_bad_rows_stores_nothing_and_names_each_line(admin: PageClien
     assert '<td class="number">3</td><td>nip</td>' in html
     assert '<td class="number">4</td><td>employment</td>' in html
     with admin.app.app_context():
-        assert get_person(NIP_B) is None
+        assert get_person(db.session(), NIP_B) is None
         db.session.remove()
 
 
@@ -111,7 +111,7 @@ def test_an_xlsx_is_read_into_the_same_rows_as_a_csv(admin: PageClient) -> None:
     assert status == 200, html
     assert "2 baru" in html
     with admin.app.app_context():
-        person = get_person(NIP_C)
+        person = get_person(db.session(), NIP_C)
         assert person is not None
         assert (person.name, person.position, person.employment) == ("Putu Ayu", "Guru", "PPPK")
         db.session.remove()
