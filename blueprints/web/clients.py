@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from blueprints.web.access import current_principal, role_required
 from lms_bridge.access import KNOWN_SCOPES, ClientError
 from lms_bridge.access.overview import client_overview, create_client_as, revoke_client_as
+from lms_bridge.db import db
 from xapi import scopes as xapi_scopes
 
 bp = Blueprint("clients", __name__)
@@ -23,7 +24,7 @@ NAME_LENGTH = 200
 def _page(**context: object) -> str:
     return render_template(
         "web/clients.html",
-        clients=client_overview(),
+        clients=client_overview(db.session()),
         known_scopes=sorted(KNOWN_SCOPES),
         default_scopes=xapi_scopes.DEFAULT,
         **context,
