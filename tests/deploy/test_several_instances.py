@@ -29,7 +29,7 @@ from lms_bridge.app import create_app
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models.programs import WebhookDelivery
 from lms_bridge.programs import add_subscription
-from tests.conftest import make_settings
+from tests.conftest import HASH_METHOD, make_settings
 from tests.deploy.conftest import (
     DEPLOY,
     NGINX,
@@ -289,6 +289,7 @@ def test_a_session_holds_on_either_instance(direct_app: Flask, stack: Stack) -> 
             ("BPSDM Provinsi Lampung",),
             password=PASSWORD,
             actor="test",
+            hash_method=HASH_METHOD,
         )
         db.session.remove()
     jar = http.cookiejar.CookieJar()
