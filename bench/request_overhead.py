@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.conftest import HASH_METHOD
+
 PATHS = ("/xapi/about", "/xapi/statements?limit=1")
 ONE_STATEMENT = {
     "actor": {"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": "1"}},
@@ -53,7 +55,13 @@ def main() -> None:
     )
     with app.app_context():
         upgrade_database()
-        create_client("overhead", key="overhead", secret="overhead", scopes=["all"])  # noqa: S106
+        create_client(
+            "overhead",
+            key="overhead",
+            secret="overhead",  # noqa: S106
+            scopes=["all"],
+            hash_method=HASH_METHOD,
+        )
     client = app.test_client()
     headers = {
         "Authorization": "Basic " + base64.b64encode(b"overhead:overhead").decode(),

@@ -16,6 +16,8 @@ from werkzeug.datastructures import Headers
 from blueprints.throttle import client_address, failed_attempts
 from lms_bridge.access import AuthenticatedClient, authenticate_client
 from lms_bridge.access.activity import pending_touch
+from lms_bridge.db import db
+from lms_bridge.settings import current_settings
 from xapi.errors import Forbidden, Unauthorized
 from xapi.fields import NUL
 
@@ -45,7 +47,13 @@ def authenticate(headers: Headers) -> AuthenticatedClient:
         raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")
     attempts = failed_attempts()
     address = client_address()
-    client = authenticate_client(key, secret, before_hashing=lambda: attempts.admit(key, address))
+    client = authenticate_client(
+        db.session(),
+        key,
+        secret,
+        settings=current_settings(),
+        before_hashing=lambda: attempts.admit(key, address),
+    )
     if client is None:
         attempts.record(key, address)
         raise BasicAuthRequired("unknown client key, wrong secret, or revoked client")

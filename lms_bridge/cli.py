@@ -42,6 +42,7 @@ from lms_bridge.people import (
 from lms_bridge.programs.commands import cohorts_group, programs_group, webhooks_group
 from lms_bridge.programs.commands import deliver as deliver_command
 from lms_bridge.programs.modules import nominal_jp_of_every_module
+from lms_bridge.settings import current_settings
 from xapi import scopes as xapi_scopes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -104,7 +105,13 @@ def clients_create(
     name: str, key: str | None, secret: str | None, scope_list: tuple[str, ...], as_json: bool
 ) -> None:
     """Create a client and print its key and secret (the secret is shown only now)."""
-    created = create_client(name, key=key, secret=secret, scopes=scope_list)
+    created = create_client(
+        name,
+        key=key,
+        secret=secret,
+        scopes=scope_list,
+        hash_method=current_settings().secret_hash_method,
+    )
     _print_credentials(created.name, created.key, created.secret, created.scopes, as_json)
 
 
@@ -125,7 +132,7 @@ def _print_credentials(
 @with_appcontext
 def clients_list() -> None:
     """List clients (never their secrets)."""
-    for client in list_clients():
+    for client in list_clients(db.session()):
         state = f"revoked {client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else "active"
         click.echo(f"{client.key}\t{client.name}\t{' '.join(client.scopes)}\t{state}")
 
@@ -148,7 +155,12 @@ def clients_demo(url: str) -> None:
     Secrets are stored hashed, so the only way to show working demo credentials on every
     start is to issue new ones; the previous demo secret stops working.
     """
-    created = reset_client(DEMO_CLIENT_NAME, key=DEMO_CLIENT_NAME, scopes=[xapi_scopes.ALL])
+    created = reset_client(
+        DEMO_CLIENT_NAME,
+        key=DEMO_CLIENT_NAME,
+        scopes=[xapi_scopes.ALL],
+        hash_method=current_settings().secret_hash_method,
+    )
     click.echo("")
     click.echo(f"  xAPI endpoint: {url}")
     click.echo(f"  demo client:   key {created.key}  secret {created.secret}  (scope: all)")

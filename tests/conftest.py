@@ -94,9 +94,13 @@ def database_url(
     return url
 
 
+HASH_METHOD = "pbkdf2:sha256:1000"
+"""The test apps' password and secret hash method: cheap, so tests do not wait on scrypt."""
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for a test app: everything default but the database and overrides."""
-    overrides.setdefault("secret_hash_method", "pbkdf2:sha256:1000")
+    overrides.setdefault("secret_hash_method", HASH_METHOD)
     return Settings(database_url=database_url, secret_key="test-secret-key", **overrides)
 
 
@@ -131,7 +135,11 @@ def app_context(app: Flask) -> Iterator[Flask]:
 def lms_client(app_context: Flask) -> CreatedClient:
     """An LMS client with every scope."""
     return create_client(
-        "Moodle BPSDM test", key="moodle-test", secret="s3cret-test", scopes=["all"]
+        "Moodle BPSDM test",
+        key="moodle-test",
+        secret="s3cret-test",
+        scopes=["all"],
+        hash_method=HASH_METHOD,
     )
 
 

@@ -20,6 +20,7 @@ from blueprints.api.schemas import (
     YearQuery,
 )
 from lms_bridge.access.api_scopes import CREDIT_AUDIT, CREDIT_READ
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import (
     EntryNotFound,
     correct_credit,
@@ -38,6 +39,7 @@ from lms_bridge.credit.reports import (
     pending_entries,
     person_credit,
 )
+from lms_bridge.db import db
 
 bp = ApiBlueprint(
     "credit",
@@ -57,7 +59,7 @@ bp = ApiBlueprint(
 @bp.alt_response(404, description="NIP tidak dikenal (unknown NIP, no credit)")
 def person_year(query: dict[str, Any], nip: str) -> PersonCredit:
     """Total, verified and pending JP against the yearly target, with every entry."""
-    return person_credit(nip, query.get("year"))
+    return person_credit(db.session(), current_policy(), nip, query.get("year"))
 
 
 @bp.route(
@@ -71,7 +73,7 @@ def person_year(query: dict[str, Any], nip: str) -> PersonCredit:
 @bp.alt_response(404, description="Instansi tidak ada di direktori (no such agency)")
 def agency_year(query: dict[str, Any], agency: str) -> AgencySummary:
     """Staff reaching the target, and JP by form and by path (the directory's agency)."""
-    return agency_summary(agency, query.get("year"))
+    return agency_summary(db.session(), current_policy(), agency, query.get("year"))
 
 
 @bp.route(
@@ -85,6 +87,7 @@ def agency_year(query: dict[str, Any], agency: str) -> AgencySummary:
 def pending(query: dict[str, Any]) -> PendingPage:
     """Pending entries with their evidence statement ids, a page at a time."""
     return pending_entries(
+        db.session(),
         agency=query.get("agency"),
         year=query.get("year"),
         after=query.get("after"),
@@ -104,7 +107,9 @@ def pending(query: dict[str, Any]) -> PendingPage:
 @bp.alt_response(409, description="Entri dicabut atau belum cocok (revoked or unmatched)")
 def verify(body: dict[str, Any], entry_id: int) -> EntryLine:
     """The entry counts as verified; the decision names this client."""
-    return verify_credit(entry_id, decided_by=current_client().name, reason=body.get("reason"))
+    return verify_credit(
+        current_policy(), entry_id, decided_by=current_client().name, reason=body.get("reason")
+    )
 
 
 @bp.route(
@@ -119,7 +124,9 @@ def verify(body: dict[str, Any], entry_id: int) -> EntryLine:
 @bp.alt_response(409, description="Entri dicabut atau belum cocok (revoked or unmatched)")
 def reject(body: dict[str, Any], entry_id: int) -> EntryLine:
     """The entry stops counting; the reason is kept with the decision."""
-    return reject_credit(entry_id, decided_by=current_client().name, reason=body["reason"])
+    return reject_credit(
+        current_policy(), entry_id, decided_by=current_client().name, reason=body["reason"]
+    )
 
 
 @bp.route(
@@ -135,7 +142,11 @@ def reject(body: dict[str, Any], entry_id: int) -> EntryLine:
 def correct(body: dict[str, Any], entry_id: int) -> EntryLine:
     """The entry is worth ``jp`` (still capped per day) and counts as verified."""
     return correct_credit(
-        entry_id, jp=body["jp"], decided_by=current_client().name, reason=body["reason"]
+        current_policy(),
+        entry_id,
+        jp=body["jp"],
+        decided_by=current_client().name,
+        reason=body["reason"],
     )
 
 
@@ -152,7 +163,9 @@ def correct(body: dict[str, Any], entry_id: int) -> EntryLine:
 def revise(body: dict[str, Any], entry_id: int) -> EntryLine:
     """The entry waits for the learner (status ``needs_revision``) and does not count; more
     evidence for the same activity puts it back in the queue as pending."""
-    return send_back_credit(entry_id, decided_by=current_client().name, reason=body["reason"])
+    return send_back_credit(
+        current_policy(), entry_id, decided_by=current_client().name, reason=body["reason"]
+    )
 
 
 @bp.route(
@@ -167,7 +180,8 @@ def revise(body: dict[str, Any], entry_id: int) -> EntryLine:
 @bp.alt_response(409, description="Salah satu entri dicabut atau belum cocok (one is undecidable)")
 def verify_selection(body: dict[str, Any]) -> dict[str, list[EntryLine]]:
     """Every entry is verified in one transaction, each audited; one refusal refuses all."""
-    return {"entries": verify_credits(body["ids"], decided_by=current_client().name)}
+    entries = verify_credits(current_policy(), body["ids"], decided_by=current_client().name)
+    return {"entries": entries}
 
 
 @bp.route(
@@ -181,7 +195,7 @@ def verify_selection(body: dict[str, Any]) -> dict[str, list[EntryLine]]:
 def evidence(entry_id: int) -> EntryEvidence:
     """The entry and the statements the queue's ``statement_ids`` name, as stored: an auditor's
     key reads the evidence it decides on without an LRS read scope."""
-    found = entry_evidence(entry_id)
+    found = entry_evidence(db.session(), entry_id)
     if found is None:
         raise EntryNotFound(f"entri kredit {entry_id} tidak ada (no credit entry {entry_id})")
     return found

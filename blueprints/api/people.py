@@ -18,6 +18,7 @@ from blueprints.api.schemas import (
 )
 from lms_bridge.access.api_scopes import CREDIT_READ, PEOPLE_WRITE
 from lms_bridge.credit import current_policy, rematch_actors, rematch_email_actors
+from lms_bridge.db import db
 from lms_bridge.models import Person
 from lms_bridge.people import (
     get_person,
@@ -76,7 +77,7 @@ def _csv_rows() -> list[dict[str, str]]:
 def people_page(query: dict[str, Any]) -> dict[str, Any]:
     """A page of people in NIP order; ``next_after`` continues it."""
     limit: int = query["limit"]
-    people = list_people(query.get("agency"), after=query.get("after"), limit=limit)
+    people = list_people(db.session(), query.get("agency"), after=query.get("after"), limit=limit)
     return {
         "people": people,
         "next_after": people[-1].nip if len(people) == limit else None,
@@ -93,7 +94,7 @@ def people_page(query: dict[str, Any]) -> dict[str, Any]:
 @bp.alt_response(404, description="NIP tidak ada di direktori (not in the directory)")
 def person(nip: str) -> Person:
     """The person with this NIP (spaces allowed)."""
-    found = get_person(nip)
+    found = get_person(db.session(), nip)
     if found is None:
         raise NotFound("NIP tidak ada di direktori (no such NIP in the directory)")
     return found

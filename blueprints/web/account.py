@@ -33,6 +33,7 @@ from lms_bridge.accounts import (
     record_signout,
 )
 from lms_bridge.accounts.users import PASSWORD_MIN_LENGTH
+from lms_bridge.settings import current_settings
 
 bp = Blueprint("account", __name__)
 
@@ -65,7 +66,10 @@ def login() -> ResponseReturnValue:
     if request.method == "POST":
         email = request.form.get("email", "")
         result = authenticate(
-            email, request.form.get("password", ""), address=request.remote_addr or "unknown"
+            email,
+            request.form.get("password", ""),
+            address=request.remote_addr or "unknown",
+            settings=current_settings(),
         )
         if result.outcome == "success" and result.principal and result.session_token:
             start_session(
@@ -130,7 +134,10 @@ def password() -> ResponseReturnValue:
             principal = current_principal()
             try:
                 token = change_password(
-                    principal.user_id, current=request.form.get("current_password", ""), new=new
+                    principal.user_id,
+                    current=request.form.get("current_password", ""),
+                    new=new,
+                    hash_method=current_settings().secret_hash_method,
                 )
             except AccountError as error:
                 message = PASSWORD_MESSAGES.get(type(error))

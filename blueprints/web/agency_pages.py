@@ -11,6 +11,7 @@ from blueprints.web.downloads import send_table
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.agency_year import AgencyYear, read_agency_year
 from lms_bridge.credit.reports import AgencyUnknown, current_year
+from lms_bridge.db import db
 from lms_bridge.exports.agency_tables import AGENCY_TABLES, range_label
 from lms_bridge.people import list_agencies
 
@@ -72,7 +73,7 @@ def year(agency: str, year: int) -> ResponseReturnValue:
         "web/agency/year.html",
         agency=agency,
         year=figures,
-        agencies=principal.visible_agencies([*list_agencies(), *principal.agencies]),
+        agencies=principal.visible_agencies([*list_agencies(db.session()), *principal.agencies]),
         distribution=list(zip(labels, bins, strict=True)),
         distribution_chart=column_chart(
             labels,

@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from blueprints.web.access import current_principal, role_required
 from lms_bridge.access import KNOWN_SCOPES, ClientError
 from lms_bridge.access.overview import client_overview, create_client_as, revoke_client_as
+from lms_bridge.db import db
+from lms_bridge.settings import current_settings
 from xapi import scopes as xapi_scopes
 
 bp = Blueprint("clients", __name__)
@@ -23,7 +25,7 @@ NAME_LENGTH = 200
 def _page(**context: object) -> str:
     return render_template(
         "web/clients.html",
-        clients=client_overview(),
+        clients=client_overview(db.session()),
         known_scopes=sorted(KNOWN_SCOPES),
         default_scopes=xapi_scopes.DEFAULT,
         **context,
@@ -45,7 +47,9 @@ def create() -> ResponseReturnValue:
     name = request.form.get("name", "").strip()[:NAME_LENGTH]
     scopes = request.form.getlist("scope")
     try:
-        created = create_client_as(principal.email, name, scopes)
+        created = create_client_as(
+            principal.email, name, scopes, hash_method=current_settings().secret_hash_method
+        )
     except ClientError:
         problem = _("A client needs a name.") if not name else _("Choose scopes from the list.")
         return _page(problem=problem, entered_name=name), 400

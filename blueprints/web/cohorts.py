@@ -23,6 +23,7 @@ from blueprints.web.access import (
 )
 from blueprints.web.downloads import send_table
 from blueprints.web.i18n import number_formatter
+from lms_bridge.credit import current_policy
 from lms_bridge.programs.errors import CohortNotFound, EnrollmentNotFound
 from lms_bridge.programs.fieldwork import (
     RecordNotFound,
@@ -169,7 +170,7 @@ def show(cohort_id: int) -> ResponseReturnValue:
         overview = read_cohort_overview(
             cohort_id,
             only=principal.participant_scope,
-            today=local_today(),
+            today=local_today(current_policy()),
             search=request.args.get("q", "")[:SEARCH_LENGTH],
             status=status if status in PARTICIPANT_STATUSES else "",
             unit=request.args.get("unit", "")[:200],
@@ -220,7 +221,7 @@ def participant(cohort_id: int, nip: str) -> ResponseReturnValue:
     """One participant's evidence, module by module; records made here can be voided."""
     require_participant(cohort_id, nip)
     try:
-        timeline = read_participant_timeline(cohort_id, nip, today=local_today())
+        timeline = read_participant_timeline(cohort_id, nip, today=local_today(current_policy()))
     except (CohortNotFound, EnrollmentNotFound):
         abort(404)
     return render_template("web/participant.html", timeline=timeline, **_labels())
@@ -250,7 +251,9 @@ def _form_overview(cohort_id: int) -> CohortOverview:
     """The cohort's participants (as this person follows them) and modules, for a form."""
     try:
         return read_cohort_overview(
-            cohort_id, only=current_principal().participant_scope, today=local_today()
+            cohort_id,
+            only=current_principal().participant_scope,
+            today=local_today(current_policy()),
         )
     except CohortNotFound:
         abort(404)
@@ -270,6 +273,7 @@ def attendance(cohort_id: int) -> ResponseReturnValue:
         else:
             try:
                 recorded = record_attendance(
+                    current_policy(),
                     principal,
                     cohort_id=cohort_id,
                     module_code=request.form.get("module", ""),
@@ -289,7 +293,10 @@ def attendance(cohort_id: int) -> ResponseReturnValue:
                 return redirect(url_for("web.cohorts.show", cohort_id=cohort_id))
     overview = _form_overview(cohort_id)
     return render_template(
-        "web/attendance.html", overview=overview, today=local_today(), chosen=request.form
+        "web/attendance.html",
+        overview=overview,
+        today=local_today(current_policy()),
+        chosen=request.form,
     )
 
 
@@ -302,6 +309,7 @@ def assessment(cohort_id: int) -> ResponseReturnValue:
         nip = request.form.get("nip", "")
         try:
             record_assessment(
+                current_policy(),
                 principal,
                 cohort_id=cohort_id,
                 nip=nip,

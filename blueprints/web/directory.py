@@ -8,7 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from blueprints.web.access import current_principal, role_required
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.unmatched import search_directory
+from lms_bridge.db import db
 from lms_bridge.models.people import EMPLOYMENT_KINDS
 from lms_bridge.people import (
     MappingImportRejected,
@@ -43,7 +45,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "web/people.html",
         search=text,
-        found=search_directory(text, agencies=None) if text.strip() else [],
+        found=search_directory(db.session(), text, agencies=None) if text.strip() else [],
         searched=bool(text.strip()),
     )
 
@@ -61,7 +63,9 @@ def import_file() -> ResponseReturnValue:
         flash(_("The file is larger than 20 MB."), "error")
         return redirect(url_for("web.directory.index"))
     try:
-        result = import_directory_upload(upload.filename, data, actor=current_principal().email)
+        result = import_directory_upload(
+            current_policy(), upload.filename, data, actor=current_principal().email
+        )
     except (PeopleImportRejected, RecordsRejected) as rejected:
         return render_template(
             "web/people.html", search="", found=[], searched=False, problems=rejected.problems
@@ -82,7 +86,7 @@ def import_file() -> ResponseReturnValue:
 @role_required("admin")
 def person(nip: str) -> ResponseReturnValue:
     """A person's record, and the form that overwrites it."""
-    found = get_person(nip)
+    found = get_person(db.session(), nip)
     if found is None:
         abort(404)
     problems = []
@@ -90,7 +94,7 @@ def person(nip: str) -> ResponseReturnValue:
     if request.method == "POST":
         values = {field: request.form.get(field, "").strip() for field in PERSON_FIELDS}
         try:
-            edit_person(found.nip, values, actor=current_principal().email)
+            edit_person(current_policy(), found.nip, values, actor=current_principal().email)
         except PersonRejected as rejected:
             problems = rejected.problems
         else:
@@ -111,7 +115,11 @@ def identities() -> ResponseReturnValue:
     """Mappings, newest first, optionally searched; the form that adds one."""
     text = request.args.get("q", "")[:SEARCH_LENGTH]
     return render_template(
-        "web/identities.html", search=text, mappings=search_mappings(text), problems=[], values={}
+        "web/identities.html",
+        search=text,
+        mappings=search_mappings(db.session(), text),
+        problems=[],
+        values={},
     )
 
 
@@ -122,12 +130,12 @@ def add_identity() -> ResponseReturnValue:
     values = {field: request.form.get(field, "").strip() for field in (*IDENTITY_FIELDS, "nip")}
     identity = {field: values[field] for field in IDENTITY_FIELDS}
     try:
-        add_mapping(identity, values["nip"], actor=current_principal().email)
+        add_mapping(current_policy(), identity, values["nip"], actor=current_principal().email)
     except MappingImportRejected as rejected:
         return render_template(
             "web/identities.html",
             search="",
-            mappings=search_mappings(""),
+            mappings=search_mappings(db.session(), ""),
             problems=rejected.problems,
             values=values,
         ), 400
@@ -140,7 +148,7 @@ def add_identity() -> ResponseReturnValue:
 def remove_identity(mapping_id: int) -> ResponseReturnValue:
     """Remove one mapping; the identity's credit is matched again."""
     try:
-        identity = remove_mapping(mapping_id, actor=current_principal().email)
+        identity = remove_mapping(current_policy(), mapping_id, actor=current_principal().email)
     except MappingNotFound:
         abort(404)
     flash(_("The mapping of %(identity)s is removed.", identity=identity), "info")

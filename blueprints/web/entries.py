@@ -33,6 +33,7 @@ from blueprints.web.workbench import (
     refusal_message,
     status_label,
 )
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import (
     DecisionRefused,
     EntryNotFound,
@@ -42,6 +43,7 @@ from lms_bridge.credit.decisions import (
     verify_credit,
 )
 from lms_bridge.credit.queue import entry_page, evidence_attachment
+from lms_bridge.db import db
 
 bp = Blueprint("entries", __name__)
 
@@ -60,7 +62,13 @@ class JpUnreadable(ValueError):
 
 def _render(entry_id: int, *, error: str | None = None, status: int = 200) -> ResponseReturnValue:
     principal = current_principal()
-    shown = entry_page(entry_id, agencies=readable_agencies(principal), language=selected_locale())
+    shown = entry_page(
+        db.session(),
+        current_policy(),
+        entry_id,
+        agencies=readable_agencies(principal),
+        language=selected_locale(),
+    )
     if shown is None:
         abort(404)
     agency = shown.item.agency
@@ -107,16 +115,17 @@ def decide(entry_id: int) -> ResponseReturnValue:
         abort(400)
     reason = request.form.get("reason", "")
     by, agencies = principal.email, decidable_agencies(principal)
+    policy = current_policy()
     try:
         if action == "verify":
-            verify_credit(entry_id, decided_by=by, reason=reason, agencies=agencies)
+            verify_credit(policy, entry_id, decided_by=by, reason=reason, agencies=agencies)
         elif action == "reject":
-            reject_credit(entry_id, decided_by=by, reason=reason, agencies=agencies)
+            reject_credit(policy, entry_id, decided_by=by, reason=reason, agencies=agencies)
         elif action == "revise":
-            send_back_credit(entry_id, decided_by=by, reason=reason, agencies=agencies)
+            send_back_credit(policy, entry_id, decided_by=by, reason=reason, agencies=agencies)
         else:
             jp = _jp(request.form.get("jp", ""))
-            correct_credit(entry_id, jp=jp, decided_by=by, reason=reason, agencies=agencies)
+            correct_credit(policy, entry_id, jp=jp, decided_by=by, reason=reason, agencies=agencies)
     except EntryNotFound:
         abort(404)
     except JpUnreadable:
@@ -144,7 +153,9 @@ def attachment(entry_id: int, sha2: str) -> ResponseReturnValue:
     """
     if not sha2.isalnum() or len(sha2) > 128:
         abort(404)
-    found = evidence_attachment(entry_id, sha2, agencies=readable_agencies(current_principal()))
+    found = evidence_attachment(
+        db.session(), entry_id, sha2, agencies=readable_agencies(current_principal())
+    )
     if found is None:
         abort(404)
     response = Response(found.content, mimetype=found.content_type)

@@ -16,6 +16,7 @@ from blueprints.web.downloads import FORMATS, send_table
 from blueprints.web.workbench import STATUS_LABELS
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import AgencyUnknown, current_year
+from lms_bridge.db import db
 from lms_bridge.exports.agency_tables import kursus_table, left_out_table
 from lms_bridge.exports.siasn import KursusExport, dry_run, export_history, record_kursus_export
 from lms_bridge.people import list_agencies
@@ -72,7 +73,9 @@ def index() -> ResponseReturnValue:
     principal = current_principal()
     agencies = [
         agency
-        for agency in principal.visible_agencies([*list_agencies(), *principal.agencies])
+        for agency in principal.visible_agencies(
+            [*list_agencies(db.session()), *principal.agencies]
+        )
         if principal.may_decide(agency)
     ]
     agency = request.args.get("agency") or (agencies[0] if agencies else None)

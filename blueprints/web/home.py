@@ -11,6 +11,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from blueprints.web.access import current_principal, role_required
+from lms_bridge.db import db
 from lms_bridge.people import list_agencies
 
 bp = Blueprint("home", __name__)
@@ -21,7 +22,7 @@ bp = Blueprint("home", __name__)
 def index() -> ResponseReturnValue:
     """The agencies the signed-in person sees."""
     principal = current_principal()
-    known = list_agencies()
+    known = list_agencies(db.session())
     agencies = principal.visible_agencies([*known, *principal.agencies])
     if len(agencies) == 1 and agencies[0] in known:
         return redirect(url_for("web.agency.this_year", agency=agencies[0]))

@@ -19,6 +19,7 @@ from lms_bridge.credit.policy_versions import (
     stored_policies,
     upload_policy,
 )
+from lms_bridge.db import db
 from lms_bridge.programs.modules import nominal_jp_of_every_module
 
 bp = Blueprint("policy", __name__)
@@ -29,7 +30,7 @@ def _page(**context: object) -> str:
         "web/policy.html",
         policy=current_policy(),
         stored_id=active_policy().stored_id,
-        versions=stored_policies(),
+        versions=stored_policies(db.session()),
         **context,
     )
 
@@ -89,7 +90,7 @@ def apply(policy_id: int) -> ResponseReturnValue:
     """Make it the running policy and recompute the ledger."""
     try:
         applied = apply_policy(
-            policy_id, nominal_jp_of_every_module, actor=current_principal().email
+            active_policy(), policy_id, nominal_jp_of_every_module, actor=current_principal().email
         )
     except PolicyNotFound:
         abort(404)

@@ -24,8 +24,10 @@ from blueprints.web.workbench import (
     refusal_message,
     status_label,
 )
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import DecisionRefused, EntryNotFound, verify_credits
 from lms_bridge.credit.queue import SORTS, QueueError, QueueFilter, queue_choices, queue_page
+from lms_bridge.db import db
 
 bp = Blueprint("queue", __name__)
 
@@ -87,9 +89,12 @@ def index() -> ResponseReturnValue:
     error = None
     status = 200
     page = None
+    session, policy = db.session(), current_policy()
     try:
         filters, sort = _filters()
         page = queue_page(
+            session,
+            policy,
             agencies=agencies,
             filters=filters,
             sort=sort,
@@ -106,7 +111,7 @@ def index() -> ResponseReturnValue:
             "web/queue.html",
             page=page,
             error=error,
-            choices=queue_choices(agencies=agencies),
+            choices=queue_choices(session, policy, agencies=agencies),
             chosen=request.args,
             filters=current_filters(),
             may_decide=principal.may_decide,
@@ -140,6 +145,7 @@ def verify_selection() -> ResponseReturnValue:
     back = safe_next(request.form.get("back") or url_for("web.queue.index"))
     try:
         verified = verify_credits(
+            current_policy(),
             _entry_ids(request.form.getlist("entry")),
             decided_by=principal.email,
             agencies=decidable_agencies(principal),

@@ -59,6 +59,7 @@ def index() -> ResponseReturnValue:
         stored_to=stored_to,
     )
     page, clients = read_statement_page(
+        current_policy(),
         wanted,
         agencies=readable_agencies(principal),
         language=selected_locale(),
@@ -80,6 +81,7 @@ def show(statement_id: str) -> ResponseReturnValue:
     """One statement, readable and raw."""
     try:
         found = read_statement(
+            current_policy(),
             statement_id[:40],
             agencies=readable_agencies(current_principal()),
             language=selected_locale(),

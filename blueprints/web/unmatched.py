@@ -14,12 +14,14 @@ from flask_babel import gettext as _
 from blueprints.web.access import current_principal, role_required
 from blueprints.web.i18n import decimal_number
 from blueprints.web.workbench import decidable_agencies
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.unmatched import (
     MappingRefused,
     map_unmatched_actor,
     search_directory,
     unmatched_actors,
 )
+from lms_bridge.db import db
 
 bp = Blueprint("unmatched", __name__)
 
@@ -31,12 +33,13 @@ SEARCH_LENGTH = 100
 def index() -> ResponseReturnValue:
     """Every parked actor by LMS; with ``actor`` chosen, a directory search to map it."""
     principal = current_principal()
-    actors = unmatched_actors()
+    session = db.session()
+    actors = unmatched_actors(session)
     chosen_key = request.args.get("actor", "")
     chosen = next((actor for actor in actors if actor.actor_key == chosen_key), None)
     text = request.args.get("q", "")[:SEARCH_LENGTH]
     found = (
-        search_directory(text, agencies=decidable_agencies(principal))
+        search_directory(session, text, agencies=decidable_agencies(principal))
         if chosen is not None and text.strip()
         else []
     )
@@ -65,7 +68,11 @@ def map_actor() -> ResponseReturnValue:
         return redirect(url_for("web.unmatched.index", actor=actor_key or None))
     try:
         mapped = map_unmatched_actor(
-            actor_key, nip, mapped_by=principal.email, agencies=decidable_agencies(principal)
+            current_policy(),
+            actor_key,
+            nip,
+            mapped_by=principal.email,
+            agencies=decidable_agencies(principal),
         )
     except MappingRefused as refused:
         if refused.problem == "person_not_found":

@@ -18,7 +18,9 @@ from lms_bridge.accounts import (
     list_users,
     reset_password,
 )
+from lms_bridge.db import db
 from lms_bridge.people import list_agencies
+from lms_bridge.settings import current_settings
 
 bp = Blueprint("users", __name__)
 
@@ -33,7 +35,11 @@ def _agencies() -> list[str]:
 
 def _page(**context: object) -> str:
     return render_template(
-        "web/users.html", users=list_users(), roles=ROLES, agencies=list_agencies(), **context
+        "web/users.html",
+        users=list_users(),
+        roles=ROLES,
+        agencies=list_agencies(db.session()),
+        **context,
     )
 
 
@@ -58,6 +64,7 @@ def create() -> ResponseReturnValue:
             _agencies(),
             nip=nip or None,
             actor=current_principal().email,
+            hash_method=current_settings().secret_hash_method,
         )
     except AccountInvalid:
         problem = _(
@@ -91,7 +98,11 @@ def disable(email: str) -> ResponseReturnValue:
 def reset(email: str) -> ResponseReturnValue:
     """A new one-time password, shown once."""
     try:
-        issued = reset_password(email, actor=current_principal().email)
+        issued = reset_password(
+            email,
+            actor=current_principal().email,
+            hash_method=current_settings().secret_hash_method,
+        )
     except AccountNotFound:
         flash(_("There is no such account."), "error")
         return redirect(url_for("web.users.index"))

@@ -9,6 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from blueprints.auth import require
 from blueprints.xapi import bp
 from blueprints.xapi.effective_request import current
+from lms_bridge.db import db
 from lms_bridge.lrs.activities import get_activity
 from xapi import scopes
 from xapi.errors import BadRequest
@@ -27,4 +28,5 @@ def activities() -> Response:
     activity_id = xapi_request.parameters(what, {"activityId"}, {"activityId"})["activityId"]
     if not is_iri(activity_id):
         raise BadRequest(f"activityId must be an IRI, not {activity_id!r}")
-    return Response(orjson.dumps(get_activity(activity_id)), mimetype="application/json")
+    activity = get_activity(db.session(), activity_id)
+    return Response(orjson.dumps(activity), mimetype="application/json")

@@ -9,6 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from blueprints.auth import require
 from blueprints.xapi import bp
 from blueprints.xapi.effective_request import current
+from lms_bridge.db import db
 from lms_bridge.lrs.agents import get_person
 from xapi import scopes
 from xapi.query import parse_agent_parameter
@@ -23,5 +24,5 @@ def agents() -> Response:
     assert xapi_request.client is not None  # the blueprint gate authenticated
     require(xapi_request.client, scopes.can_read_definitions, "reading agents")
     agent = xapi_request.parameters("GET /agents", {"agent"}, {"agent"})["agent"]
-    person = get_person(parse_agent_parameter(agent))
+    person = get_person(db.session(), parse_agent_parameter(agent))
     return Response(orjson.dumps(person), mimetype="application/json")

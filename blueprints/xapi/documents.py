@@ -20,6 +20,7 @@ from werkzeug.http import http_date
 from blueprints.auth import require
 from blueprints.xapi import bp
 from blueprints.xapi.effective_request import XAPIRequest, current
+from lms_bridge.db import db
 from lms_bridge.lrs.documents import (
     DocumentKind,
     DocumentSet,
@@ -214,10 +215,10 @@ def _get(resource: _Resource, xapi_request: XAPIRequest) -> Response:
     since = parse_timestamp(values["since"]) if "since" in values else None
     if document_id is not None:
         # Communication 2.3: "since" filters the ids of many documents; one document ignores it.
-        document = get_document(documents, document_id)
+        document = get_document(db.session(), documents, document_id)
         response = Response(document.content, status=200, content_type=document.content_type)
         return _stamped(response, document.etag, document.updated)
-    listing = list_document_ids(documents, since=since)
+    listing = list_document_ids(db.session(), documents, since=since)
     body = orjson.dumps(listing.ids)
     response = Response(body, status=200, mimetype="application/json")
     return _stamped(response, etag_of(body), listing.last_modified)

@@ -13,7 +13,7 @@ from blueprints.auth import require
 from blueprints.xapi import CONSISTENT_THROUGH, bp
 from blueprints.xapi.effective_request import XAPIRequest, current
 from lms_bridge.access import AuthenticatedClient
-from lms_bridge.db import utcnow
+from lms_bridge.db import db, utcnow
 from lms_bridge.ingest import record_statements
 from lms_bridge.lrs.query import (
     Page,
@@ -65,7 +65,13 @@ def more_statements(token: str) -> Response:
         raise BadRequest("a 'more' IRL takes no further parameters")
     client = _client(xapi_request)
     own_only = _read_scope(client)
-    query, page = continue_query(token, authority_key=own_only)
+    query, page = continue_query(
+        db.session(),
+        token,
+        authority_key=own_only,
+        settings=_settings(),
+        secret_key=str(current_app.secret_key),
+    )
     accept_language = xapi_request.headers.get("Accept-Language")
     return _page_response(page, query.format, accept_language, attachments=query.attachments)
 
@@ -178,7 +184,7 @@ def _render(payload: str, statement_format: Format, accept_language: str | None)
 def _with_attachments(body: bytes, statement_pks: list[int]) -> Response:
     parts = [
         AttachmentPart(sha2=sha2, content_type=content_type, content=content)
-        for sha2, content_type, content in attachments_of(statement_pks)
+        for sha2, content_type, content in attachments_of(db.session(), statement_pks)
     ]
     content_type, multipart_body = build_multipart(body, parts)
     return Response(multipart_body, status=200, content_type=content_type)
@@ -197,12 +203,20 @@ def _get(xapi_request: XAPIRequest) -> Response:
     query = parse_statement_query(xapi_request.args)
     accept_language = xapi_request.headers.get("Accept-Language")
     if isinstance(query, SingleStatementQuery):
-        record = get_statement(query.statement_id, voided=query.voided, authority_key=own_only)
+        record = get_statement(
+            db.session(), query.statement_id, voided=query.voided, authority_key=own_only
+        )
         body = _render(record.payload, query.format, accept_language)
         if query.attachments:
             return _stamp(_with_attachments(body, [record.pk]), record.stored)
         return _stamp(Response(body, status=200, mimetype="application/json"), record.stored)
-    page = query_statements(query, authority_key=own_only)
+    page = query_statements(
+        db.session(),
+        query,
+        authority_key=own_only,
+        settings=_settings(),
+        secret_key=str(current_app.secret_key),
+    )
     return _page_response(page, query.format, accept_language, attachments=query.attachments)
 
 

@@ -20,14 +20,15 @@ from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy import URL, Engine, make_url, select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms_bridge.access import api_scopes
 from lms_bridge.access.client_cache import ClientCache, cache_for, forget_clients
 from lms_bridge.access.queries import CLIENT_BY_KEY
-from lms_bridge.db import db, sqlalchemy_url, unit_of_work, utcnow
+from lms_bridge.db import sqlalchemy_url, unit_of_work, utcnow
 from lms_bridge.models import Client
-from lms_bridge.settings import TRANSACTION_POOLER, current_settings
+from lms_bridge.settings import TRANSACTION_POOLER, Settings
 from lms_bridge.sql.driver import driver_rows
 from xapi import scopes as xapi_scopes
 from xapi.identifiers import agent_key
@@ -79,11 +80,13 @@ def _authority_for(name: str, key: str) -> dict[str, object]:
 def create_client(
     name: str,
     *,
+    hash_method: str,
     key: str | None = None,
     secret: str | None = None,
     scopes: tuple[str, ...] | list[str] = (),
 ) -> CreatedClient:
-    """Create a client; key and secret are generated when not given."""
+    """Create a client; key and secret are generated when not given, the secret stored
+    hashed with ``hash_method`` (the ``secret_hash_method`` setting)."""
     if not name.strip():
         raise ClientError("klien perlu nama (a client needs a name)")
     chosen_scopes = tuple(dict.fromkeys(scopes)) or xapi_scopes.DEFAULT
@@ -106,9 +109,7 @@ def create_client(
         client = Client(
             name=name.strip(),
             key=key,
-            secret_hash=generate_password_hash(
-                secret, method=current_settings().secret_hash_method
-            ),
+            secret_hash=generate_password_hash(secret, method=hash_method),
             scopes=list(chosen_scopes),
             authority=_authority_for(name.strip(), key),
             created_at=utcnow(),
@@ -120,7 +121,9 @@ def create_client(
     return CreatedClient(client_id, name.strip(), key, secret, chosen_scopes)
 
 
-def reset_client(name: str, *, key: str, scopes: tuple[str, ...] | list[str]) -> CreatedClient:
+def reset_client(
+    name: str, *, key: str, scopes: tuple[str, ...] | list[str], hash_method: str
+) -> CreatedClient:
     """A fresh secret (and these scopes) for ``key``, creating the client if it is missing.
 
     The row keeps its id, so statements already stored under it keep their client and a
@@ -131,21 +134,19 @@ def reset_client(name: str, *, key: str, scopes: tuple[str, ...] | list[str]) ->
         client = session.scalar(select(Client).where(Client.key == key))
         if client is not None:
             secret = secrets.token_urlsafe(30)
-            client.secret_hash = generate_password_hash(
-                secret, method=current_settings().secret_hash_method
-            )
+            client.secret_hash = generate_password_hash(secret, method=hash_method)
             client.scopes = list(scopes)
             client.revoked_at = None
             client_id = client.id
     forget_clients()
     if client is None:
-        return create_client(name, key=key, scopes=scopes)
+        return create_client(name, key=key, scopes=scopes, hash_method=hash_method)
     return CreatedClient(client_id, name, key, secret, tuple(scopes))
 
 
-def list_clients() -> list[Client]:
+def list_clients(session: Session) -> list[Client]:
     """Every client, revoked ones included (they show their revocation time)."""
-    return list(db.session.scalars(select(Client).order_by(Client.id)))
+    return list(session.scalars(select(Client).order_by(Client.id)))
 
 
 def revoke_client(key: str) -> None:
@@ -170,7 +171,7 @@ def _listener_connection(engine: Engine, url: URL) -> psycopg.Connection[tuple[o
     return psycopg.connect(*arguments, **options, autocommit=True, prepare_threshold=None)
 
 
-def _client_cache() -> ClientCache | None:
+def _client_cache(session: Session, settings: Settings) -> ClientCache | None:
     """This process's cache of authenticated clients, or None where there is none.
 
     Behind PgBouncer's transaction pooling a LISTEN is held by whichever server connection
@@ -178,8 +179,7 @@ def _client_cache() -> ClientCache | None:
     hears nothing would keep a revoked client. So there the listener needs its own direct
     URL (LMS_BRIDGE_LISTEN_DATABASE_URL), or there is no cache.
     """
-    settings = current_settings()
-    engine = db.engine
+    engine = session.get_bind().engine
     if settings.client_cache_seconds <= 0 or engine.dialect.name != "postgresql":
         return None
     if settings.listen_database_url:
@@ -200,7 +200,12 @@ def _no_check() -> None:
 
 
 def authenticate_client(
-    key: str, secret: str, *, before_hashing: Callable[[], None] = _no_check
+    session: Session,
+    key: str,
+    secret: str,
+    *,
+    settings: Settings,
+    before_hashing: Callable[[], None] = _no_check,
 ) -> AuthenticatedClient | None:
     """The client these credentials belong to, or ``None`` when they are wrong or revoked.
 
@@ -208,14 +213,16 @@ def authenticate_client(
     recently): the HTTP layer refuses blocked callers there (it may raise).
     """
     fingerprint = _fingerprint(secret)
-    cache = _client_cache()
+    cache = _client_cache(session, settings)
     generation = None
     if cache is not None:
         cached = cache.lookup((key, fingerprint))
         if isinstance(cached, AuthenticatedClient):
             return cached
         generation = cache.generation()
-    client = _read_and_verify(key, secret, fingerprint, before_hashing)
+    client = _read_and_verify(
+        session, key, secret, fingerprint, settings.secret_hash_method, before_hashing
+    )
     if client is not None and cache is not None:
         cache.store((key, fingerprint), client, generation)
     return client
@@ -225,26 +232,30 @@ _decoy_hashes: dict[str, str] = {}
 _decoy_lock = threading.Lock()
 
 
-def _decoy_hash() -> str:
+def _decoy_hash(method: str) -> str:
     """A hash of a random secret made with the configured method, once per process.
 
     An unknown (or revoked) key is checked against it, so it costs the same hash check as
     a wrong secret: otherwise a ~2 ms answer against ~90 ms of scrypt tells an attacker
     which keys exist.
     """
-    method = current_settings().secret_hash_method
     with _decoy_lock:
         if method not in _decoy_hashes:
             _decoy_hashes[method] = generate_password_hash(secrets.token_urlsafe(30), method=method)
         return _decoy_hashes[method]
 
 
-def _read_and_verify(
-    key: str, secret: str, fingerprint: bytes, before_hashing: Callable[[], None]
+def _read_and_verify(  # noqa: PLR0917  (one private step of authenticate_client)
+    session: Session,
+    key: str,
+    secret: str,
+    fingerprint: bytes,
+    hash_method: str,
+    before_hashing: Callable[[], None],
 ) -> AuthenticatedClient | None:
-    rows = driver_rows(db.session(), CLIENT_BY_KEY, {"key": key})
+    rows = driver_rows(session, CLIENT_BY_KEY, {"key": key})
     if not rows:
-        decoy = _decoy_hash()
+        decoy = _decoy_hash(hash_method)
         before_hashing()
         check_password_hash(decoy, secret)
         return None

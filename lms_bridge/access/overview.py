@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from lms_bridge.access.clients import CreatedClient, create_client, revoke_client
 from lms_bridge.audit.trail import record_event
-from lms_bridge.db import db, unit_of_work
+from lms_bridge.db import unit_of_work
 from lms_bridge.models import Client, ClientActivity, Statement
 
 
@@ -36,21 +37,21 @@ class ClientOverview:
     """The last authenticated request, to the minute (lms_bridge.access.activity)."""
 
 
-def client_overview() -> list[ClientOverview]:
+def client_overview(session: Session) -> list[ClientOverview]:
     """Every client, revoked ones too, with the statements it stored and the newest one."""
     sent = {
         client_id: (count, newest)
-        for client_id, count, newest in db.session.execute(
+        for client_id, count, newest in session.execute(
             select(Statement.client_id, func.count(), func.max(Statement.stored)).group_by(
                 Statement.client_id
             )
         )
     }
     seen = dict(
-        db.session.execute(select(ClientActivity.client_id, ClientActivity.last_seen_at)).all()
+        session.execute(select(ClientActivity.client_id, ClientActivity.last_seen_at)).all()
     )
     overview = []
-    for client in db.session.scalars(select(Client).order_by(Client.id)):
+    for client in session.scalars(select(Client).order_by(Client.id)):
         count, newest = sent.get(client.id, (0, None))
         overview.append(
             ClientOverview(
@@ -68,9 +69,11 @@ def client_overview() -> list[ClientOverview]:
     return overview
 
 
-def create_client_as(actor: str, name: str, scopes: list[str]) -> CreatedClient:
+def create_client_as(
+    actor: str, name: str, scopes: list[str], *, hash_method: str
+) -> CreatedClient:
     """Create a client from the administrators' page, and record who did (never the secret)."""
-    created = create_client(name, scopes=scopes)
+    created = create_client(name, scopes=scopes, hash_method=hash_method)
     with unit_of_work() as session:
         record_event(
             session,

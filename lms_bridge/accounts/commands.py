@@ -23,6 +23,7 @@ from lms_bridge.accounts import (
     list_users,
     reset_password,
 )
+from lms_bridge.settings import current_settings
 
 
 def _operator() -> str:
@@ -96,6 +97,7 @@ def users_create(
             password=_password_from(password_file),
             nip=nip,
             actor=_operator(),
+            hash_method=current_settings().secret_hash_method,
         )
     except AccountError as error:
         raise click.ClickException(error.message) from error
@@ -136,7 +138,12 @@ def users_disable(email: str, reason: str | None) -> None:
 def users_reset_password(email: str, password_file: Path | None) -> None:
     """Give EMAIL a new password (one-time unless --password-file); re-enables the account."""
     try:
-        issued = reset_password(email, actor=_operator(), password=_password_from(password_file))
+        issued = reset_password(
+            email,
+            actor=_operator(),
+            password=_password_from(password_file),
+            hash_method=current_settings().secret_hash_method,
+        )
     except AccountError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"kata sandi diatur ulang (password reset): {issued.email}")

@@ -30,7 +30,7 @@ from lms_bridge.accounts.users import normalise_email, principal_of
 from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import SigninAttempt, User
-from lms_bridge.settings import Settings, current_settings
+from lms_bridge.settings import Settings
 from lms_bridge.sql.locks import lock_keys
 
 Outcome = Literal["success", "failure", "locked"]
@@ -105,9 +105,11 @@ def _failures(
     )
 
 
-def authenticate(email: str, password: str, *, address: str) -> SigninResult:
-    """Check ``email``/``password`` from ``address``; record the attempt either way."""
-    settings = current_settings()
+def authenticate(email: str, password: str, *, address: str, settings: Settings) -> SigninResult:
+    """Check ``email``/``password`` from ``address``; record the attempt either way.
+
+    ``settings`` give the lock-out's limits and window, and the decoy hash's method.
+    """
     email = normalise_email(email)[:320]
     address = address[:64]
     with unit_of_work(writes=False) as session:

@@ -1,10 +1,10 @@
 """People's accounts: create, list, disable, reset and change passwords, load for a session.
 
 Passwords are stored as salted scrypt hashes (the method of client secrets,
-``Settings.secret_hash_method``). A generated password is one-time: the person must choose
-their own at first sign-in. Every change is written to the audit trail in the same
-transaction. Errors carry a ``code`` the pages translate and a bilingual ``message`` the CLI
-prints.
+``Settings.secret_hash_method``, which callers pass as ``hash_method``). A generated
+password is one-time: the person must choose their own at first sign-in. Every change is
+written to the audit trail in the same transaction. Errors carry a ``code`` the pages
+translate and a bilingual ``message`` the CLI prints.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from lms_bridge.audit.trail import record_event
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import User
 from lms_bridge.people.nip import is_nip_shaped, normalise_nip
-from lms_bridge.settings import current_settings
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
@@ -106,10 +105,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _hash(password: str) -> str:
-    return generate_password_hash(password, method=current_settings().secret_hash_method)
-
-
 def _check_new_password(password: str, email: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
         raise PasswordRejected(
@@ -176,6 +171,7 @@ def create_user(
     password: str | None = None,
     nip: str | None = None,
     actor: str,
+    hash_method: str,
 ) -> IssuedPassword:
     """Create an account; without ``password`` a one-time password is generated. ``nip``
     lets single sign-on find the account by the provider's NIP claim."""
@@ -202,7 +198,7 @@ def create_user(
             name=name.strip(),
             role=role,
             agencies=chosen,
-            password_hash=_hash(password),
+            password_hash=generate_password_hash(password, method=hash_method),
             must_change_password=generated,
             session_token=secrets.token_urlsafe(24),
             active=True,
@@ -285,7 +281,9 @@ def change_access(email: str, role: str, agencies: Iterable[str], *, actor: str)
         )
 
 
-def reset_password(email: str, *, actor: str, password: str | None = None) -> IssuedPassword:
+def reset_password(
+    email: str, *, actor: str, hash_method: str, password: str | None = None
+) -> IssuedPassword:
     """A new password (one-time when generated); the account is active again, sessions end."""
     with unit_of_work() as session:
         user = _account(session, email, for_update=True)
@@ -293,7 +291,7 @@ def reset_password(email: str, *, actor: str, password: str | None = None) -> Is
         password = password if password is not None else secrets.token_urlsafe(12)
         _check_new_password(password, user.email)
         before = _snapshot(user)
-        user.password_hash = _hash(password)
+        user.password_hash = generate_password_hash(password, method=hash_method)
         user.must_change_password = generated
         user.session_token = secrets.token_urlsafe(24)
         user.active = True
@@ -312,7 +310,7 @@ def reset_password(email: str, *, actor: str, password: str | None = None) -> Is
         return IssuedPassword(user.id, user.email, password, generated)
 
 
-def change_password(user_id: int, *, current: str, new: str) -> str:
+def change_password(user_id: int, *, current: str, new: str, hash_method: str) -> str:
     """The person replaces their password; returns the new session token (other sessions
     end, this one is renewed by the caller)."""
     with unit_of_work() as session:
@@ -326,7 +324,7 @@ def change_password(user_id: int, *, current: str, new: str) -> str:
             raise PasswordRejected(
                 "kata sandi baru harus berbeda (the new password must be different)"
             )
-        user.password_hash = _hash(new)
+        user.password_hash = generate_password_hash(new, method=hash_method)
         user.must_change_password = False
         user.session_token = secrets.token_urlsafe(24)
         session.flush()

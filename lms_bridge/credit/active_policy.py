@@ -11,9 +11,10 @@ credit recompute``); see docs/admin.md.
 
 The look happens only while the caller holds no connection: every request looks before
 it starts (a ``before_request`` hook of lms_bridge.app; health, metrics and public
-documents aside), and a caller inside a transaction gets the policy it has. A thread holding one connection while it waits for a second deadlocks behind a
-transaction pooler with as many server connections as such threads; and while one thread
-looks, the others run what they have rather than queue behind it.
+documents aside), and a caller inside a transaction gets the policy it has. A thread
+holding one connection while it waits for a second deadlocks behind a transaction pooler
+with as many server connections as such threads; and while one thread looks, the others
+run what they have rather than queue behind it.
 
 Before migrations have created the table (``lms-bridge db upgrade`` itself starts the
 app) the file's policy is used.

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import record_event
-from lms_bridge.credit import current_policy
 from lms_bridge.credit.ledger import settle_days
+from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.queue import DECISION_SUBJECT
 from lms_bridge.credit.reports import EntryLine, entry_line
 from lms_bridge.db import unit_of_work, utcnow
@@ -142,7 +142,10 @@ def _decision_state(entry: CreditEntry) -> dict[str, object]:
 
 
 def _decide(
-    entry_ids: Sequence[int], decision: Decision, agencies: Collection[str] | None
+    policy: Policy,
+    entry_ids: Sequence[int],
+    decision: Decision,
+    agencies: Collection[str] | None,
 ) -> list[EntryLine]:
     """Record the decision on every entry and settle their person-days, in one transaction.
 
@@ -152,7 +155,6 @@ def _decide(
         raise DecisionInvalid(
             "entri yang sama dipilih dua kali (the same entry was chosen twice)", "chosen_twice"
         )
-    policy = current_policy()
     with unit_of_work() as session:
         entries = _locked_entries(session, entry_ids, agencies)
         before = {entry.id: _decision_state(entry) for entry in entries}
@@ -185,12 +187,15 @@ def _decide(
         return [entry_line(entry) for entry in entries]
 
 
-def _one(entry_id: int, decision: Decision, agencies: Collection[str] | None) -> EntryLine:
-    [line] = _decide([entry_id], decision, agencies)
+def _one(
+    policy: Policy, entry_id: int, decision: Decision, agencies: Collection[str] | None
+) -> EntryLine:
+    [line] = _decide(policy, [entry_id], decision, agencies)
     return line
 
 
 def verify_credit(
+    policy: Policy,
     entry_id: int,
     *,
     decided_by: str,
@@ -202,10 +207,11 @@ def verify_credit(
     ``agencies``: the agencies the decider may see (``None``: all of them).
     """
     decision = Decision("verify", "verified", decided_by, _reason(reason, required=False))
-    return _one(entry_id, decision, agencies)
+    return _one(policy, entry_id, decision, agencies)
 
 
 def verify_credits(
+    policy: Policy,
     entry_ids: Sequence[int],
     *,
     decided_by: str,
@@ -221,19 +227,31 @@ def verify_credits(
             f"paling banyak {BULK_LIMIT} entri sekaligus (at most {BULK_LIMIT} entries at once)",
             "too_many",
         )
-    return _decide(list(entry_ids), Decision("verify", "verified", decided_by, None), agencies)
+    return _decide(
+        policy, list(entry_ids), Decision("verify", "verified", decided_by, None), agencies
+    )
 
 
 def reject_credit(
-    entry_id: int, *, decided_by: str, reason: str, agencies: Collection[str] | None = None
+    policy: Policy,
+    entry_id: int,
+    *,
+    decided_by: str,
+    reason: str,
+    agencies: Collection[str] | None = None,
 ) -> EntryLine:
     """The auditor refuses the entry: it stops counting; the reason is required."""
     decision = Decision("reject", "rejected", decided_by, _reason(reason, required=True))
-    return _one(entry_id, decision, agencies)
+    return _one(policy, entry_id, decision, agencies)
 
 
 def send_back_credit(
-    entry_id: int, *, decided_by: str, reason: str, agencies: Collection[str] | None = None
+    policy: Policy,
+    entry_id: int,
+    *,
+    decided_by: str,
+    reason: str,
+    agencies: Collection[str] | None = None,
 ) -> EntryLine:
     """The auditor sends the entry back for revision (*perlu revisi*); the reason is required.
 
@@ -241,10 +259,11 @@ def send_back_credit(
     activity the entry returns to the queue as pending (lms_bridge.credit.ledger).
     """
     decision = Decision("revise", "needs_revision", decided_by, _reason(reason, required=True))
-    return _one(entry_id, decision, agencies)
+    return _one(policy, entry_id, decision, agencies)
 
 
 def correct_credit(
+    policy: Policy,
     entry_id: int,
     *,
     jp: Decimal,
@@ -257,7 +276,6 @@ def correct_credit(
     The corrected JP is still subject to the day's caps. A correction above the daily cap
     could never count in full, so it is refused as a mistake rather than silently capped.
     """
-    policy = current_policy()
     if not jp.is_finite() or jp < 0:
         raise DecisionInvalid("JP harus 0 atau lebih (JP must be 0 or more)", "jp_negative")
     if jp > policy.daily_cap_jp:
@@ -273,4 +291,4 @@ def correct_credit(
     decision = Decision(
         "correct", "verified", decided_by, _reason(reason, required=True), jp_corrected=jp
     )
-    return _one(entry_id, decision, agencies)
+    return _one(policy, entry_id, decision, agencies)

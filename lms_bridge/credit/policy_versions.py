@@ -23,7 +23,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import record_event
-from lms_bridge.credit import active_policy, nominal_jp_lookup
+from lms_bridge.credit import nominal_jp_lookup
+from lms_bridge.credit.active_policy import ActivePolicy
 from lms_bridge.credit.ledger import COUNTING
 from lms_bridge.credit.policy import Policy, parse_policy
 from lms_bridge.credit.recompute import (
@@ -32,7 +33,7 @@ from lms_bridge.credit.recompute import (
     recompute_credit,
     recompute_within,
 )
-from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import CreditEntry, Person
 from lms_bridge.models.policies import StoredPolicy
 
@@ -98,13 +99,13 @@ class _RolledBack(Exception):
         self.result = result
 
 
-def stored_policies() -> list[StoredPolicyLine]:
+def stored_policies(session: Session) -> list[StoredPolicyLine]:
     """Every uploaded version, newest first."""
     return [
         StoredPolicyLine(
             p.id, p.version, p.name, p.uploaded_by, p.uploaded_at, p.active, p.applied_at
         )
-        for p in db.session.scalars(select(StoredPolicy).order_by(StoredPolicy.id.desc()))
+        for p in session.scalars(select(StoredPolicy).order_by(StoredPolicy.id.desc()))
     ]
 
 
@@ -194,8 +195,12 @@ def dry_run_policy(policy_id: int, modules_jp: ModulesJp) -> PolicyDryRun:
         return done.result
 
 
-def apply_policy(policy_id: int, modules_jp: ModulesJp, *, actor: str) -> PolicyDryRun:
+def apply_policy(
+    running: ActivePolicy, policy_id: int, modules_jp: ModulesJp, *, actor: str
+) -> PolicyDryRun:
     """Make the policy the active one, then recompute the ledger under it.
+
+    ``running`` is this process's active policy: it switches at once, before the recompute.
 
     The activation commits first, so statements arriving during the recompute are credited
     under the new policy by every process; the recompute then runs in its resumable chunks
@@ -212,7 +217,7 @@ def apply_policy(policy_id: int, modules_jp: ModulesJp, *, actor: str) -> Policy
         version = stored.version
         before = _jp_by_person_year(session)
         nominal_jp = nominal_jp_lookup(policy, modules_jp(session))
-    active_policy().adopt(policy_id, policy)
+    running.adopt(policy_id, policy)
     report = recompute_credit(policy, nominal_jp)
     with unit_of_work() as session:
         changes = _changes(session, before, _jp_by_person_year(session))
@@ -222,7 +227,7 @@ def apply_policy(policy_id: int, modules_jp: ModulesJp, *, actor: str) -> Policy
             action="policy.apply",
             subject_type="policy",
             subject_id=str(policy_id),
-            before={"version": previous or active_policy().file_policy.version},
+            before={"version": previous or running.file_policy.version},
             after={
                 "version": version,
                 "people_changed": len({change.nip for change in changes}),

@@ -23,7 +23,6 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import history
-from lms_bridge.credit import current_policy
 from lms_bridge.credit.evidence import (
     AttachmentFile,
     EvidenceStatement,
@@ -34,7 +33,6 @@ from lms_bridge.credit.evidence import (
 from lms_bridge.credit.ledger import OPEN
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.reports import EntryLine, entry_line
-from lms_bridge.db import db
 from lms_bridge.models import Client, CreditEntry, CreditEvidence, Person, Statement
 
 EntryRows = Select[CreditEntry, str, str, str]
@@ -241,6 +239,8 @@ def _items(
 
 
 def queue_page(
+    session: Session,
+    policy: Policy,
     *,
     agencies: Collection[str] | None,
     filters: QueueFilter,
@@ -256,7 +256,6 @@ def queue_page(
     """
     if sort not in SORTS:
         raise QueueError(f"urutan {sort!r} tidak dikenal (unknown sort order)")
-    session, policy = db.session(), current_policy()
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     column, descending = SORTS[sort]
     query = (
@@ -281,9 +280,10 @@ def queue_page(
     )
 
 
-def queue_choices(*, agencies: Collection[str] | None) -> QueueChoices:
+def queue_choices(
+    session: Session, policy: Policy, *, agencies: Collection[str] | None
+) -> QueueChoices:
     """The values the queue's filters offer to this reader."""
-    session, policy = db.session(), current_policy()
     people = select(Person.agency, Person.unit).distinct()
     if agencies is not None:
         people = people.where(Person.agency.in_(list(agencies)))
@@ -301,6 +301,8 @@ def queue_choices(*, agencies: Collection[str] | None) -> QueueChoices:
 
 
 def entry_page(
+    session: Session,
+    policy: Policy,
     entry_id: int,
     *,
     agencies: Collection[str] | None,
@@ -311,7 +313,6 @@ def entry_page(
     Unmatched entries (nobody's yet) and entries of people outside the directory are seen
     only by readers of every agency (``agencies is None``).
     """
-    session, policy = db.session(), current_policy()
     query = (
         select(CreditEntry, Person.name, Person.agency, Person.unit)
         .outerjoin(Person, Person.nip == CreditEntry.nip)
@@ -349,10 +350,9 @@ def _text(value: Any) -> str | None:
 
 
 def evidence_attachment(
-    entry_id: int, sha2: str, *, agencies: Collection[str] | None
+    session: Session, entry_id: int, sha2: str, *, agencies: Collection[str] | None
 ) -> AttachmentFile | None:
     """An attachment of one of the entry's evidence statements, if the reader sees the entry."""
-    session = db.session()
     query = (
         select(CreditEntry.statement_ids)
         .outerjoin(Person, Person.nip == CreditEntry.nip)
@@ -373,14 +373,13 @@ class EntryEvidence:
 
 
 def entry_evidence(
-    entry_id: int, *, agencies: Collection[str] | None = None
+    session: Session, entry_id: int, *, agencies: Collection[str] | None = None
 ) -> EntryEvidence | None:
     """The entry and the statements it points to, or ``None`` if the reader may not see it.
 
     Auditors decide on evidence: whoever may decide an entry may read its statements,
     whether or not their client may read the LRS itself.
     """
-    session = db.session()
     query = (
         select(CreditEntry)
         .outerjoin(Person, Person.nip == CreditEntry.nip)

@@ -26,10 +26,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms_bridge.credit import current_policy
 from lms_bridge.credit.ledger import COUNTING
 from lms_bridge.credit.policy import Policy
-from lms_bridge.db import db, utcnow
+from lms_bridge.db import utcnow
 from lms_bridge.models import CreditEntry, Person
 from lms_bridge.people.nip import normalise_nip
 
@@ -146,10 +145,9 @@ class PendingPage:
     next_after: int | None
 
 
-def current_year(policy: Policy | None = None) -> int:
+def current_year(policy: Policy) -> int:
     """This year in the policy's time zone: the year credit is being earned in now."""
-    zone = (policy or current_policy()).time_zone
-    return utcnow().astimezone(zone).year
+    return utcnow().astimezone(policy.time_zone).year
 
 
 def entry_line(entry: CreditEntry) -> EntryLine:
@@ -190,11 +188,12 @@ def _share(part: Decimal, whole: Decimal) -> Decimal:
     return min(part / whole, Decimal(1)).quantize(PROGRESS_STEP)
 
 
-def person_credit(nip: str, year: int | None = None) -> PersonCredit:
-    """A person's credit for ``year`` under the running app's policy (default: this year)."""
-    policy = current_policy()
+def person_credit(
+    session: Session, policy: Policy, nip: str, year: int | None = None
+) -> PersonCredit:
+    """A person's credit for ``year`` (default: this year; see :func:`credit_of_person`)."""
     return credit_of_person(
-        db.session(), policy, nip, year if year is not None else current_year(policy)
+        session, policy, nip, year if year is not None else current_year(policy)
     )
 
 
@@ -255,11 +254,12 @@ def credit_of_person(session: Session, policy: Policy, nip: str, year: int) -> P
     )
 
 
-def agency_summary(agency: str, year: int | None = None) -> AgencySummary:
-    """An agency's year under the running app's policy (see :func:`summarise_agency`)."""
-    policy = current_policy()
+def agency_summary(
+    session: Session, policy: Policy, agency: str, year: int | None = None
+) -> AgencySummary:
+    """An agency's year (default: this year; see :func:`summarise_agency`)."""
     return summarise_agency(
-        db.session(), policy, agency, year if year is not None else current_year(policy)
+        session, policy, agency, year if year is not None else current_year(policy)
     )
 
 
@@ -335,6 +335,7 @@ def summarise_agency(session: Session, policy: Policy, agency: str, year: int) -
 
 
 def pending_entries(
+    session: Session,
     *,
     agency: str | None = None,
     year: int | None = None,
@@ -360,7 +361,7 @@ def pending_entries(
         query = query.where(CreditEntry.year == year)
     if after is not None:
         query = query.where(CreditEntry.id > after)
-    rows = db.session.execute(query).all()
+    rows = session.execute(query).all()
     page = [
         PendingEntry(**_values(entry_line(entry)), name=name, agency=agency_, unit=unit)
         for entry, name, agency_, unit in rows[:limit]

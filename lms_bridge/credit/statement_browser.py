@@ -22,8 +22,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, literal, or_, select, union
 from sqlalchemy.orm import Session
 
-from lms_bridge.credit import current_policy
 from lms_bridge.credit.evidence import EvidenceStatement, evidence_statements
+from lms_bridge.credit.policy import Policy
 from lms_bridge.db import unit_of_work
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
@@ -63,7 +63,7 @@ class StatementPage:
     """Where the next page starts (``<stored iso>_<pk>``), None on the last page."""
 
 
-def _person_keys(people: Select[str] | None) -> Subquery:
+def _person_keys(policy: Policy, people: Select[str] | None) -> Subquery:
     """(actor key, NIP) of every identity of the people ``people`` selects (NIPs); all
     people when None."""
     nip_filter: list[ColumnElement[bool]] = [] if people is None else [Person.nip.in_(people)]
@@ -81,7 +81,7 @@ def _person_keys(people: Select[str] | None) -> Subquery:
             Person.email_sha1.is_not(None), *nip_filter
         ),
     ]
-    for home_page in current_policy().nip_home_pages:
+    for home_page in policy.nip_home_pages:
         branches.append(
             select(
                 (literal(f"account:{home_page} ") + Person.nip).label("actor_key"), Person.nip
@@ -96,19 +96,21 @@ def _scope_people(agencies: Collection[str] | None) -> Select[str] | None:
     return select(Person.nip).where(Person.agency.in_(list(agencies)))
 
 
-def _actor_condition(text: str, agencies: Collection[str] | None) -> list[ColumnElement[bool]]:
+def _actor_condition(
+    policy: Policy, text: str, agencies: Collection[str] | None
+) -> list[ColumnElement[bool]]:
     """The person filter and the reader's scope as conditions on ``actor_key``."""
     conditions: list[ColumnElement[bool]] = []
     scope = _scope_people(agencies)
     if scope is not None:
-        keys = _person_keys(scope)
+        keys = _person_keys(policy, scope)
         conditions.append(Statement.actor_key.in_(select(keys.c.actor_key)))
     words = text.strip()
     if not words:
         return conditions
     digits = normalise_nip(words)
     if is_nip(digits):
-        keys = _person_keys(select(literal(digits)))
+        keys = _person_keys(policy, select(literal(digits)))
         conditions.append(Statement.actor_key.in_(select(keys.c.actor_key)))
     elif "@" in words and ":" not in words:
         conditions.append(Statement.actor_key == index_key(f"mbox:mailto:{words.lower()}"))
@@ -129,6 +131,7 @@ def _after(cursor: str) -> ColumnElement[bool] | None:
 
 def browse_statements(
     session: Session,
+    policy: Policy,
     wanted: StatementFilter,
     *,
     agencies: Collection[str] | None,
@@ -137,7 +140,7 @@ def browse_statements(
     page_size: int = PAGE_SIZE,
 ) -> StatementPage:
     """A page of statements, newest first, of the people of ``agencies`` (None: all)."""
-    conditions = _actor_condition(wanted.person, agencies)
+    conditions = _actor_condition(policy, wanted.person, agencies)
     if wanted.verb.strip():
         conditions.append(Statement.verb_key == index_key(wanted.verb.strip()))
     if wanted.activity.strip():
@@ -160,24 +163,27 @@ def browse_statements(
     ).all()
     more = len(rows) > page_size
     rows = rows[:page_size]
-    statements = _browsed(session, rows, language)
+    statements = _browsed(session, policy, rows, language)
     next_after = f"{rows[-1].stored.isoformat()}_{rows[-1].pk}" if more and rows else None
     return StatementPage(statements, next_after)
 
 
 def _browsed(
-    session: Session, rows: Sequence[Row[int, str, datetime, str | None]], language: str
+    session: Session,
+    policy: Policy,
+    rows: Sequence[Row[int, str, datetime, str | None]],
+    language: str,
 ) -> list[BrowsedStatement]:
     shown = evidence_statements(
         session,
         [row.statement_id for row in rows],
         language=language,
-        time_zone=current_policy().time_zone,
+        time_zone=policy.time_zone,
     )
     actor_keys = {row.actor_key for row in rows if row.actor_key}
     owners: dict[str, str] = {}
     if actor_keys:
-        keys = _person_keys(None)
+        keys = _person_keys(policy, None)
         owners = dict(
             session.execute(
                 select(keys.c.actor_key, keys.c.nip).where(keys.c.actor_key.in_(actor_keys))
@@ -206,16 +212,24 @@ class StatementNotVisible(LookupError):
 
 
 def browsed_statement(
-    session: Session, statement_id: str, *, agencies: Collection[str] | None, language: str
+    session: Session,
+    policy: Policy,
+    statement_id: str,
+    *,
+    agencies: Collection[str] | None,
+    language: str,
 ) -> BrowsedStatement:
     """One statement, if the reader sees its person."""
-    conditions = [Statement.statement_id == statement_id.lower(), *_actor_condition("", agencies)]
+    conditions = [
+        Statement.statement_id == statement_id.lower(),
+        *_actor_condition(policy, "", agencies),
+    ]
     rows = session.execute(
         select(Statement.pk, Statement.statement_id, Statement.stored, Statement.actor_key).where(
             *conditions
         )
     ).all()
-    found = _browsed(session, rows, language)
+    found = _browsed(session, policy, rows, language)
     if not found:
         raise StatementNotVisible(statement_id)
     return found[0]
@@ -227,17 +241,26 @@ def client_choices(session: Session) -> list[tuple[int, str]]:
 
 
 def read_statement_page(
-    wanted: StatementFilter, *, agencies: Collection[str] | None, language: str, after: str = ""
+    policy: Policy,
+    wanted: StatementFilter,
+    *,
+    agencies: Collection[str] | None,
+    language: str,
+    after: str = "",
 ) -> tuple[StatementPage, list[tuple[int, str]]]:
     """:func:`browse_statements` and the client choices, in one read-only unit of work."""
     with unit_of_work(writes=False) as session:
-        page = browse_statements(session, wanted, agencies=agencies, language=language, after=after)
+        page = browse_statements(
+            session, policy, wanted, agencies=agencies, language=language, after=after
+        )
         return page, client_choices(session)
 
 
 def read_statement(
-    statement_id: str, *, agencies: Collection[str] | None, language: str
+    policy: Policy, statement_id: str, *, agencies: Collection[str] | None, language: str
 ) -> BrowsedStatement:
     """:func:`browsed_statement` in a read-only unit of work."""
     with unit_of_work(writes=False) as session:
-        return browsed_statement(session, statement_id, agencies=agencies, language=language)
+        return browsed_statement(
+            session, policy, statement_id, agencies=agencies, language=language
+        )

@@ -23,11 +23,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from lms_bridge.credit import current_policy
 from lms_bridge.credit.ledger import move_actors_credit
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.reports import CENT
-from lms_bridge.db import db, unit_of_work
+from lms_bridge.db import unit_of_work
 from lms_bridge.models import Client, CreditEntry, CreditEvidence, Person, Statement
 from lms_bridge.people.identity import map_actor
 from lms_bridge.people.nip import normalise_nip
@@ -101,13 +100,12 @@ def _label(actor: Any) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def unmatched_actors() -> list[UnmatchedActor]:
+def unmatched_actors(session: Session) -> list[UnmatchedActor]:
     """Every actor with parked credit, per LMS client, most JP first.
 
     Three grouped queries whatever the number of actors: statements per (actor, client),
     parked entries and JP per actor, and one statement per actor to name it.
     """
-    session = db.session()
     parked = CreditEvidence.subject_key == CreditEvidence.actor_key
     per_client = session.execute(
         select(
@@ -159,7 +157,7 @@ def unmatched_actors() -> list[UnmatchedActor]:
 
 
 def search_directory(
-    text: str, *, agencies: Collection[str] | None, limit: int = SEARCH_LIMIT
+    session: Session, text: str, *, agencies: Collection[str] | None, limit: int = SEARCH_LIMIT
 ) -> list[PersonChoice]:
     """People of the reader's agencies whose NIP starts with, or name contains, ``text``."""
     words = " ".join(text.split())
@@ -169,7 +167,6 @@ def search_directory(
     conditions: list[ColumnElement[bool]] = [Person.name.ilike(f"%{_escaped(words)}%", escape="\\")]
     if digits.isdigit():
         conditions.append(Person.nip.startswith(digits, autoescape=True))
-    session = db.session()
     query = select(Person).where(or_(*conditions)).order_by(Person.name, Person.nip).limit(limit)
     if agencies is not None:
         query = query.where(Person.agency.in_(list(agencies)))
@@ -184,7 +181,12 @@ def _escaped(text: str) -> str:
 
 
 def map_unmatched_actor(
-    actor_key: str, nip: str, *, mapped_by: str, agencies: Collection[str] | None
+    policy: Policy,
+    actor_key: str,
+    nip: str,
+    *,
+    mapped_by: str,
+    agencies: Collection[str] | None,
 ) -> ActorMapped:
     """Map a parked actor to a person; its credit moves to them, in one transaction.
 
@@ -192,7 +194,7 @@ def map_unmatched_actor(
     or never seen) or the person is not in the directory of an agency the auditor sees.
     """
     with unit_of_work() as session:
-        return _map(session, current_policy(), actor_key, nip, by=mapped_by, agencies=agencies)
+        return _map(session, policy, actor_key, nip, by=mapped_by, agencies=agencies)
 
 
 def _map(

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import false, or_, select
+from sqlalchemy.orm import Session
 
-from lms_bridge.db import db
 from lms_bridge.models import Statement, StatementActivity
 from lms_bridge.sql.keys import index_key
 
@@ -24,7 +24,7 @@ MERGED_BY_KEY = frozenset({"name", "description", "extensions"})
 """Definition properties that merge key by key; every other property is replaced whole."""
 
 
-def get_activity(activity_id: str) -> dict[str, Any]:
+def get_activity(session: Session, activity_id: str) -> dict[str, Any]:
     """The Activity object with everything known of its definition.
 
     Communication 2.5: an LRS without a definition still returns an Activity object, so an
@@ -37,7 +37,7 @@ def get_activity(activity_id: str) -> dict[str, Any]:
             select(StatementActivity.statement_pk).where(StatementActivity.activity_key == key)
         ),
     )
-    payloads = db.session.scalars(
+    payloads = session.scalars(
         select(Statement.payload)
         .where(mentioned, Statement.voided == false())
         .order_by(Statement.stored.desc(), Statement.pk.desc())

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from lms_bridge.db import db
 from lms_bridge.models import Statement
 from lms_bridge.sql.keys import index_key
 from xapi.identifiers import agent_key
@@ -24,7 +24,7 @@ NAME_SOURCES = 20
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 
 
-def get_person(agent: Mapping[str, Any]) -> dict[str, Any]:
+def get_person(session: Session, agent: Mapping[str, Any]) -> dict[str, Any]:
     """The Person object for a validated Agent or identified Group."""
     key = agent_key(agent)
     if key is None:
@@ -32,7 +32,7 @@ def get_person(agent: Mapping[str, Any]) -> dict[str, Any]:
     names: list[str] = []
     if isinstance(agent.get("name"), str):
         names.append(agent["name"])
-    payloads = db.session.scalars(
+    payloads = session.scalars(
         select(Statement.payload)
         .where(Statement.actor_key == index_key(key))
         .order_by(Statement.stored.desc(), Statement.pk.desc())

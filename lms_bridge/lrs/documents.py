@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import Document
 from lms_bridge.sql.keys import index_key
 from xapi.errors import BadRequest, Conflict, NotFound, PreconditionFailed
@@ -184,9 +184,9 @@ def merge_document(
     return _in_transaction(write)
 
 
-def get_document(documents: DocumentSet, document_id: str) -> StoredDocument:
+def get_document(session: Session, documents: DocumentSet, document_id: str) -> StoredDocument:
     """The document at the address, or DocumentNotFound."""
-    row = db.session.scalars(select(Document).where(*_address(documents, document_id))).first()
+    row = session.scalars(select(Document).where(*_address(documents, document_id))).first()
     if row is None:
         raise DocumentNotFound(f"no {_label(documents.kind)} document with id {document_id!r}")
     return StoredDocument(
@@ -197,12 +197,14 @@ def get_document(documents: DocumentSet, document_id: str) -> StoredDocument:
     )
 
 
-def list_document_ids(documents: DocumentSet, *, since: datetime | None) -> DocumentIds:
+def list_document_ids(
+    session: Session, documents: DocumentSet, *, since: datetime | None
+) -> DocumentIds:
     """Ids of the set's documents, only those updated after ``since`` when given (exclusive)."""
     query = select(Document.document_id, Document.updated).where(*_set_filter(documents))
     if since is not None:
         query = query.where(Document.updated > since)
-    rows = db.session.execute(query.order_by(Document.updated, Document.id)).all()
+    rows = session.execute(query.order_by(Document.updated, Document.id)).all()
     return DocumentIds(
         ids=[document_id for document_id, _ in rows],
         last_modified=max((updated for _, updated in rows), default=None),

@@ -16,11 +16,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
-from lms_bridge.db import db
 from lms_bridge.lrs.errors import StatementNotFound
 from lms_bridge.models import (
     AttachmentContent,
@@ -29,7 +27,7 @@ from lms_bridge.models import (
     StatementAgent,
     StatementAttachment,
 )
-from lms_bridge.settings import current_settings
+from lms_bridge.settings import Settings
 from lms_bridge.sql.keys import index_key
 from xapi.errors import BadRequest
 from xapi.fields import parse_timestamp
@@ -55,7 +53,9 @@ class Page:
     cursor: str | None
 
 
-def get_statement(statement_id: str, *, voided: bool, authority_key: str | None) -> StatementRecord:
+def get_statement(
+    session: Session, statement_id: str, *, voided: bool, authority_key: str | None
+) -> StatementRecord:
     """``statementId`` finds an unvoided statement, ``voidedStatementId`` a voided one.
 
     xAPI 1.0.3 Communication 2.1.3: a voided statement is only returned by
@@ -66,7 +66,7 @@ def get_statement(statement_id: str, *, voided: bool, authority_key: str | None)
     )
     if authority_key is not None:
         query = query.where(Statement.authority_key == index_key(authority_key))
-    row = db.session.execute(query).first()
+    row = session.execute(query).first()
     if row is None:
         kind = "voided statement" if voided else "statement"
         raise StatementNotFound(f"no {kind} with id {statement_id}")
@@ -226,7 +226,7 @@ def _ordered(statement: RecordSelect, query: StatementQuery, limit: int) -> Reco
     return statement.order_by(Statement.stored.desc(), Statement.pk.desc()).limit(limit)
 
 
-def _any_statement_targets_another() -> bool:
+def _any_statement_targets_another(session: Session) -> bool:
     """One probe of a small partial index; most stores never hold a StatementRef."""
     probe = (
         select(Statement.pk)
@@ -234,11 +234,14 @@ def _any_statement_targets_another() -> bool:
         .order_by(Statement.stored.desc(), Statement.pk.desc())
         .limit(1)
     )
-    return db.session.execute(probe).first() is not None
+    return session.execute(probe).first() is not None
 
 
 def _branches(
-    query: StatementQuery, authority_key: str | None, after: tuple[datetime, int] | None
+    session: Session,
+    query: StatementQuery,
+    authority_key: str | None,
+    after: tuple[datetime, int] | None,
 ) -> list[RecordSelect]:
     """One indexed query per way a statement can match.
 
@@ -250,7 +253,7 @@ def _branches(
     common = _common_conditions(query, authority_key, after)
     direct = _object_filter(Statement, query)
     branches = [select(*columns).where(*common, *direct)]
-    if direct and _any_statement_targets_another():
+    if direct and _any_statement_targets_another(session):
         target = aliased(Statement)
         branches.append(
             select(*columns)
@@ -274,38 +277,58 @@ class Paging:
     """How long a ``more`` token stays valid."""
 
 
-def _paging(limit: int) -> Paging:
-    """Paging under the running app's settings; ``limit`` 0 asks for the default size."""
-    settings = current_settings()
+def _paging(settings: Settings, secret_key: str, limit: int) -> Paging:
+    """Paging under ``settings``; ``limit`` 0 asks for the default size."""
     return Paging(
         page_size=min(limit or settings.statement_query_limit, settings.statement_query_max_limit),
         max_page_size=settings.statement_query_max_limit,
-        secret_key=str(current_app.secret_key),
+        secret_key=secret_key,
         token_seconds=settings.statement_more_token_seconds,
     )
 
 
-def query_statements(query: StatementQuery, *, authority_key: str | None) -> Page:
-    """The first page of a query, of ``query.limit`` statements within the server's bounds."""
-    return _page(query, _paging(query.limit), authority_key, after=None)
+def query_statements(
+    session: Session,
+    query: StatementQuery,
+    *,
+    authority_key: str | None,
+    settings: Settings,
+    secret_key: str,
+) -> Page:
+    """The first page of a query, of ``query.limit`` statements within the server's bounds.
+
+    ``secret_key`` signs the ``more`` token: the app's key, which is a generated one when the
+    settings carry none.
+    """
+    paging = _paging(settings, secret_key, query.limit)
+    return _page(session, query, paging, authority_key, after=None)
 
 
-def continue_query(token: str, *, authority_key: str | None) -> tuple[StatementQuery, Page]:
+def continue_query(
+    session: Session,
+    token: str,
+    *,
+    authority_key: str | None,
+    settings: Settings,
+    secret_key: str,
+) -> tuple[StatementQuery, Page]:
     """The page after the one that issued ``token``; the caller must be the same reader.
 
     The page size is the one the query started with, never above the configured maximum.
     """
-    paging = _paging(0)
+    paging = _paging(settings, secret_key, 0)
     cursor = _decode_cursor(token, paging.secret_key)
     if cursor.authority_key != authority_key:
         raise BadRequest("the 'more' token belongs to another reader")
     query = _query_from_plain(cursor.query)
     after = (parse_timestamp(cursor.stored), cursor.pk)
     page_size = max(1, min(cursor.page_size, paging.max_page_size))
-    return query, _page(query, replace(paging, page_size=page_size), authority_key, after=after)
+    paging = replace(paging, page_size=page_size)
+    return query, _page(session, query, paging, authority_key, after=after)
 
 
 def _page(
+    session: Session,
     query: StatementQuery,
     paging: Paging,
     authority_key: str | None,
@@ -314,8 +337,8 @@ def _page(
 ) -> Page:
     page_size = paging.page_size
     rows: dict[int, StatementRecord] = {}
-    for branch in _branches(query, authority_key, after):
-        for row in db.session.execute(_ordered(branch, query, page_size + 1)):
+    for branch in _branches(session, query, authority_key, after):
+        for row in session.execute(_ordered(branch, query, page_size + 1)):
             rows[row.pk] = StatementRecord(*row)
     ordered = sorted(
         rows.values(), key=lambda record: (record.stored, record.pk), reverse=not query.ascending
@@ -338,11 +361,11 @@ def _page(
     return Page(records=records, cursor=cursor)
 
 
-def attachments_of(statement_pks: list[int]) -> list[tuple[str, str, bytes]]:
+def attachments_of(session: Session, statement_pks: list[int]) -> list[tuple[str, str, bytes]]:
     """(sha2, content type, content) of every attachment the statements carry, once each."""
     if not statement_pks:
         return []
-    rows = db.session.execute(
+    rows = session.execute(
         select(
             AttachmentContent.sha2, AttachmentContent.content_type, AttachmentContent.content
         ).where(

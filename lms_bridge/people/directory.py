@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms_bridge.db import db, unit_of_work, utcnow
+from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.models import Person
 from lms_bridge.models.people import EMPLOYMENT_KINDS
 from lms_bridge.people.nip import InvalidNip, normalise_nip, parse_nip
@@ -363,12 +363,13 @@ def upsert_person(
     return person
 
 
-def get_person(nip: str) -> Person | None:
+def get_person(session: Session, nip: str) -> Person | None:
     """The person with this NIP (spaces allowed), or ``None``."""
-    return db.session.get(Person, normalise_nip(nip))
+    return session.get(Person, normalise_nip(nip))
 
 
 def list_people(
+    session: Session,
     agency: str | None = None,
     *,
     unit: str | None = None,
@@ -388,9 +389,9 @@ def list_people(
         query = query.where(Person.unit == unit)
     if after is not None:
         query = query.where(Person.nip > normalise_nip(after))
-    return list(db.session.scalars(query))
+    return list(session.scalars(query))
 
 
-def list_agencies() -> list[str]:
+def list_agencies(session: Session) -> list[str]:
     """Every agency the directory names, sorted (what an admin's pages can show)."""
-    return list(db.session.scalars(select(Person.agency).distinct().order_by(Person.agency)))
+    return list(session.scalars(select(Person.agency).distinct().order_by(Person.agency)))

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from lms_bridge.audit.trail import record_event
-from lms_bridge.credit import current_policy, rematch_actors, rematch_email_actors
-from lms_bridge.db import db, unit_of_work
+from lms_bridge.credit import Policy, rematch_actors, rematch_email_actors
+from lms_bridge.db import unit_of_work
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.people.directory import PeopleImport, import_people, upsert_person
 from lms_bridge.people.identity import MappingImport, import_actor_mappings
@@ -48,10 +49,11 @@ def _snapshot(person: Person) -> dict[str, object]:
     }
 
 
-def edit_person(nip: str, values: dict[str, str], *, actor: str) -> Person:
+def edit_person(policy: Policy, nip: str, values: dict[str, str], *, actor: str) -> Person:
     """Overwrite one person's record (raises PersonRejected naming each wrong value)."""
-    existing = db.session.get(Person, nip)
-    before = _snapshot(existing) if existing is not None else None
+    with unit_of_work(writes=False) as session:
+        existing = session.get(Person, nip)
+        before = _snapshot(existing) if existing is not None else None
     person = upsert_person(
         nip,
         name=values.get("name", ""),
@@ -73,11 +75,13 @@ def edit_person(nip: str, values: dict[str, str], *, actor: str) -> Person:
             after=after,
         )
     if person.email or (before and before.get("email")):
-        rematch_email_actors(current_policy())
+        rematch_email_actors(policy)
     return person
 
 
-def import_directory_upload(filename: str, data: bytes, *, actor: str) -> PeopleImport:
+def import_directory_upload(
+    policy: Policy, filename: str, data: bytes, *, actor: str
+) -> PeopleImport:
     """Store an uploaded CSV/XLSX directory whole, or raise with every row's problem."""
     result = import_people(rows_from_upload(filename, data), first_line=FIRST_ROW_LINE)
     with unit_of_work() as session:
@@ -94,11 +98,13 @@ def import_directory_upload(filename: str, data: bytes, *, actor: str) -> People
             },
         )
     if result.changed_nips:
-        rematch_email_actors(current_policy())
+        rematch_email_actors(policy)
     return result
 
 
-def search_mappings(text: str, *, limit: int = SHOWN_MAPPINGS) -> list[MappingRow]:
+def search_mappings(
+    session: Session, text: str, *, limit: int = SHOWN_MAPPINGS
+) -> list[MappingRow]:
     """Mappings whose NIP starts with, or identity contains, ``text`` (newest first)."""
     query = (
         select(ActorMapping, Person.name)
@@ -117,11 +123,11 @@ def search_mappings(text: str, *, limit: int = SHOWN_MAPPINGS) -> list[MappingRo
         )
     return [
         MappingRow(m.id, m.actor_key, m.nip, name, m.source, m.updated_at)
-        for m, name in db.session.execute(query)
+        for m, name in session.execute(query)
     ]
 
 
-def add_mapping(identity: dict[str, str], nip: str, *, actor: str) -> MappingImport:
+def add_mapping(policy: Policy, identity: dict[str, str], nip: str, *, actor: str) -> MappingImport:
     """Map one identity (homePage + account name, or mbox) to a NIP; its credit moves.
 
     The one-row case of an identities file (same checks, same audit, raises
@@ -130,7 +136,7 @@ def add_mapping(identity: dict[str, str], nip: str, *, actor: str) -> MappingImp
     row = {**identity, "nip": nip}
     result = import_actor_mappings([row], source="page", actor=actor)
     if result.actor_keys:
-        rematch_actors(result.actor_keys, current_policy())
+        rematch_actors(result.actor_keys, policy)
     return result
 
 
@@ -138,7 +144,7 @@ class MappingNotFound(LookupError):
     """No mapping with this id."""
 
 
-def remove_mapping(mapping_id: int, *, actor: str) -> str:
+def remove_mapping(policy: Policy, mapping_id: int, *, actor: str) -> str:
     """Delete a mapping; the identity's credit is matched again (parked if nothing else
     names it). Returns the identity."""
     with unit_of_work() as session:
@@ -155,5 +161,5 @@ def remove_mapping(mapping_id: int, *, actor: str) -> str:
             before={"nip": mapping.nip, "source": mapping.source},
         )
         session.delete(mapping)
-    rematch_actors({identity}, current_policy())
+    rematch_actors({identity}, policy)
     return identity

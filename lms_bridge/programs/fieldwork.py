@@ -26,7 +26,7 @@ from werkzeug.security import generate_password_hash
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.accounts import Principal
 from lms_bridge.audit.trail import record_event
-from lms_bridge.credit import current_policy
+from lms_bridge.credit.policy import Policy
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.ingest import record_statements
 from lms_bridge.lrs.store import StoreResult
@@ -183,8 +183,8 @@ def _enrollments(
     return [found[nip] for nip in wanted]
 
 
-def _participant(enrollment: Enrollment) -> dict[str, Any]:
-    nip_home_page = sorted(current_policy().nip_home_pages)[0]
+def _participant(policy: Policy, enrollment: Enrollment) -> dict[str, Any]:
+    nip_home_page = sorted(policy.nip_home_pages)[0]
     actor: dict[str, Any] = {
         "objectType": "Agent",
         "account": {"homePage": nip_home_page, "name": enrollment.nip},
@@ -195,6 +195,7 @@ def _participant(enrollment: Enrollment) -> dict[str, Any]:
 
 
 def _statement(
+    policy: Policy,
     principal: Principal,
     cohort: Cohort,
     module: ProgramModule,
@@ -206,7 +207,7 @@ def _statement(
 ) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
-        "actor": _participant(enrollment),
+        "actor": _participant(policy, enrollment),
         "verb": {"id": verb, "display": VERB_NAMES[verb]},
         "object": {
             "objectType": "Activity",
@@ -279,13 +280,19 @@ def _require_role(principal: Principal, roles: frozenset[str]) -> None:
 
 
 def record_attendance(
-    principal: Principal, *, cohort_id: int, module_code: str, on: date, nips: Sequence[str]
+    policy: Policy,
+    principal: Principal,
+    *,
+    cohort_id: int,
+    module_code: str,
+    on: date,
+    nips: Sequence[str],
 ) -> Recorded:
     """Who attended a classical session on day ``on``: one ``attended`` statement each."""
     _require_role(principal, ATTENDANCE_ROLES)
     if not nips:
         raise RecordRefused("no_participants", "pilih peserta yang hadir (choose who attended)")
-    zone = current_policy().time_zone
+    zone = policy.time_zone
     with unit_of_work(writes=False) as session:
         cohort = _visible_cohort(session, principal, cohort_id)
         module = _module(session, cohort, module_code, "classical")
@@ -301,7 +308,14 @@ def record_attendance(
         moment = datetime.combine(on, SESSION_HOUR, zone).astimezone(UTC)
         statements = [
             _statement(
-                principal, cohort, module, e, verb=verb, result={"completion": True}, moment=moment
+                policy,
+                principal,
+                cohort,
+                module,
+                e,
+                verb=verb,
+                result={"completion": True},
+                moment=moment,
             )
             for e in enrollments
         ]
@@ -325,6 +339,7 @@ def parse_score(text: str) -> Decimal | None:
 
 
 def record_assessment(
+    policy: Policy,
     principal: Principal,
     *,
     cohort_id: int,
@@ -370,7 +385,14 @@ def record_assessment(
             if verb not in VERB_NAMES:
                 verb = COMPLETED_VERB
         statement = _statement(
-            principal, cohort, module, enrollment, verb=verb, result=result, moment=utcnow()
+            policy,
+            principal,
+            cohort,
+            module,
+            enrollment,
+            verb=verb,
+            result=result,
+            moment=utcnow(),
         )
     return _store(principal, [statement], "record.assessment", cohort_id)
 

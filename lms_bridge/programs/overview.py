@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms_bridge.credit import current_policy
+from lms_bridge.credit.policy import Policy
 from lms_bridge.db import unit_of_work, utcnow
 from lms_bridge.exports.tables import Cell, Table
 from lms_bridge.models.lrs import Statement
@@ -609,6 +609,6 @@ def followed_cohorts(
         return [FollowedCohort(*row) for row in session.execute(query)]
 
 
-def local_today() -> date:
+def local_today(policy: Policy) -> date:
     """Today in the policy's time zone: the day "behind schedule" is judged on."""
-    return utcnow().astimezone(current_policy().time_zone).date()
+    return utcnow().astimezone(policy.time_zone).date()

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from lms_bridge.access import CreatedClient, create_client
 from lms_bridge.db import db
 from lms_bridge.models import Document
-from tests.conftest import XAPIClient
+from tests.conftest import HASH_METHOD, XAPIClient
 from tests.statements import MOODLE_HOME, agent
 
 STATE = "/xapi/activities/state"
@@ -472,7 +472,11 @@ def test_post_needs_no_concurrency_header(xapi2: XAPIClient) -> None:
 
 def client_with(app_context: Flask, *scopes: str) -> XAPIClient:
     created = create_client(
-        "scoped", key=f"scoped-{uuid.uuid4().hex[:8]}", secret="s", scopes=scopes
+        "scoped",
+        key=f"scoped-{uuid.uuid4().hex[:8]}",
+        secret="s",
+        scopes=scopes,
+        hash_method=HASH_METHOD,
     )
     return XAPIClient(app_context.test_client(), created.key, created.secret)
 

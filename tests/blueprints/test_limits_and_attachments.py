@@ -15,7 +15,7 @@ from lms_bridge.access import create_client
 from lms_bridge.app import create_app
 from lms_bridge.db import db
 from lms_bridge.models import AttachmentContent, Statement, StatementAttachment
-from tests.conftest import XAPIClient, count_rows, empty_all_tables, make_settings
+from tests.conftest import HASH_METHOD, XAPIClient, count_rows, empty_all_tables, make_settings
 from tests.statements import statement
 from xapi.multipart import AttachmentPart, build_multipart
 
@@ -30,7 +30,9 @@ def small_limits(database_url: str) -> Iterator[XAPIClient]:
     )
     with app.app_context():
         empty_all_tables()
-        client = create_client("limits", key="limits", secret="limits", scopes=["all"])
+        client = create_client(
+            "limits", key="limits", secret="limits", scopes=["all"], hash_method=HASH_METHOD
+        )
         yield XAPIClient(app.test_client(), client.key, client.secret)
         db.session.remove()
         db.engine.dispose()

@@ -16,14 +16,20 @@ from lms_bridge.app import create_app
 from lms_bridge.db import db
 from lms_bridge.models.credit import CreditRecomputation
 from lms_bridge.observability.logs import JsonLineFormatter
-from tests.conftest import XAPIClient, basic_auth, make_settings
+from tests.conftest import HASH_METHOD, XAPIClient, basic_auth, make_settings
 from tests.statements import statement
 
 
 @pytest.fixture
 def scraper(app_context: Flask) -> CreatedClient:
     """A client that may read the metrics and nothing else."""
-    return create_client("Prometheus", key="prometheus", secret="scrape-secret", scopes=["metrics"])
+    return create_client(
+        "Prometheus",
+        key="prometheus",
+        secret="scrape-secret",
+        scopes=["metrics"],
+        hash_method=HASH_METHOD,
+    )
 
 
 def sample(exposition: str, name: str, **labels: str) -> float:
@@ -91,7 +97,9 @@ def test_metrics_need_the_metrics_scope(xapi: XAPIClient, scraper: CreatedClient
     anonymous = client.get("/metrics")
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
-    limited = create_client("LMS", key="writer", secret="w", scopes=["statements/write"])
+    limited = create_client(
+        "LMS", key="writer", secret="w", scopes=["statements/write"], hash_method=HASH_METHOD
+    )
     refused = client.get("/metrics", headers={"Authorization": basic_auth(limited.key, "w")})
     assert refused.status_code == 403
     assert refused.get_json()["error"] == "Forbidden"

@@ -10,7 +10,7 @@ import pytest
 
 from lms_bridge.access import create_client, reset_client, revoke_client
 from lms_bridge.models import Statement, StatementActivity, StatementAgent
-from tests.conftest import XAPIClient, basic_auth, count_rows
+from tests.conftest import HASH_METHOD, XAPIClient, basic_auth, count_rows
 from tests.statements import COMPLETED, agent, statement, voiding
 
 
@@ -195,9 +195,15 @@ def test_revoked_client_is_refused_at_once(xapi: XAPIClient) -> None:
 
 
 def test_write_only_client_cannot_read_and_read_mine_sees_only_its_own(app_context: Any) -> None:
-    writer = create_client("writer", key="writer", secret="w", scopes=["statements/write"])
+    writer = create_client(
+        "writer", key="writer", secret="w", scopes=["statements/write"], hash_method=HASH_METHOD
+    )
     other = create_client(
-        "other", key="other", secret="o", scopes=["statements/write", "statements/read/mine"]
+        "other",
+        key="other",
+        secret="o",
+        scopes=["statements/write", "statements/read/mine"],
+        hash_method=HASH_METHOD,
     )
     client = app_context.test_client()
     writer_api = XAPIClient(client, writer.key, writer.secret)
@@ -464,6 +470,8 @@ def test_single_context_activity_is_returned_as_an_array_and_a_resend_is_identic
 
 def test_a_reset_secret_stops_the_old_one_at_once(xapi: XAPIClient) -> None:
     assert xapi.get().status_code == 200  # the old secret is verified and remembered
-    reset = reset_client("Moodle BPSDM test", key="moodle-test", scopes=["all"])
+    reset = reset_client(
+        "Moodle BPSDM test", key="moodle-test", scopes=["all"], hash_method=HASH_METHOD
+    )
     assert xapi.get().status_code == 401
     assert XAPIClient(xapi.client, reset.key, reset.secret).get().status_code == 200

@@ -19,7 +19,7 @@ from blueprints.throttle import EXTENSION
 from lms_bridge.access import CreatedClient, clients
 from lms_bridge.app import create_app
 from lms_bridge.db import db
-from lms_bridge.settings import SettingsError
+from lms_bridge.settings import SettingsError, current_settings
 from tests.conftest import basic_auth, make_settings
 
 ABOUT_NEEDS_NO_AUTH = "/xapi/about"
@@ -108,8 +108,18 @@ def test_an_unknown_key_runs_the_same_hash_check_as_a_wrong_secret(
         return real(stored_hash, secret)
 
     monkeypatch.setattr(clients, "check_password_hash", recording)
-    assert clients.authenticate_client(lms_client.key, "wrong secret") is None
-    assert clients.authenticate_client("no-such-key", "wrong secret") is None
+    assert (
+        clients.authenticate_client(
+            db.session(), lms_client.key, "wrong secret", settings=current_settings()
+        )
+        is None
+    )
+    assert (
+        clients.authenticate_client(
+            db.session(), "no-such-key", "wrong secret", settings=current_settings()
+        )
+        is None
+    )
     method = "pbkdf2:sha256:1000"  # the test settings' method
     assert checked == [(method, "wrong secret"), (method, "wrong secret")]
 
@@ -126,10 +136,15 @@ def test_an_unknown_key_takes_as_long_as_a_wrong_secret(
 
     def seconds(key: str) -> float:
         started = time.perf_counter()
-        assert clients.authenticate_client(key, "wrong") is None
+        assert (
+            clients.authenticate_client(db.session(), key, "wrong", settings=current_settings())
+            is None
+        )
         return time.perf_counter() - started
 
-    clients.authenticate_client("warm-up-unknown", "wrong")  # the decoy hash is made once
+    clients.authenticate_client(
+        db.session(), db.session(), "warm-up-unknown", "wrong"
+    )  # the decoy hash is made once
     # Pairs taken one right after the other, so a machine that slows down or speeds up
     # between them (shared hosts do) moves both sides of each ratio alike.
     ratios = [seconds("no-such-key") / seconds(created.key) for _ in range(11)]

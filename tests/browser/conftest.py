@@ -26,7 +26,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lms_bridge.accounts import create_user
 from lms_bridge.app import create_app
 from lms_bridge.db import db
-from tests.conftest import empty_all_tables, make_settings
+from tests.conftest import HASH_METHOD, empty_all_tables, make_settings
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,15 @@ def make_account(site: LiveSite) -> Callable[..., str]:
 
     def make(email: str, role: str, *agencies: str, name: str = "Siti Aminah") -> str:
         with site.app.app_context():
-            create_user(email, name, role, agencies, password=PASSWORD, actor="test")
+            create_user(
+                email,
+                name,
+                role,
+                agencies,
+                password=PASSWORD,
+                actor="test",
+                hash_method=HASH_METHOD,
+            )
             db.session.remove()
         return email
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 
 from lms_bridge.access import create_client
-from lms_bridge.credit import active_policy
+from lms_bridge.credit import active_policy, current_policy
 from lms_bridge.credit.policy import DEFAULT_POLICY_FILE
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db, unit_of_work
@@ -22,7 +22,7 @@ from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite, sign_in
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 
 XSS = "<script>alert(1)</script>"
@@ -45,7 +45,13 @@ class Lms:
                     person_row(NIP_B, "I Made Budi", agency=AGENCY_B, unit="Dinas Kesehatan"),
                 ]
             )
-            create_client("Moodle BPSDM", key="moodle", secret="moodle-secret", scopes=["all"])
+            create_client(
+                "Moodle BPSDM",
+                key="moodle",
+                secret="moodle-secret",
+                scopes=["all"],
+                hash_method=HASH_METHOD,
+            )
             db.session.remove()
 
     def post(self, *statements: dict[str, Any], key: str = "moodle", secret: str = "") -> int:
@@ -61,7 +67,7 @@ class Lms:
 
     def total_jp(self, nip: str) -> Decimal:
         with self.site.app.app_context():
-            total = person_credit(nip, 2025).total_jp
+            total = person_credit(db.session(), current_policy(), nip, 2025).total_jp
             db.session.remove()
         return total
 

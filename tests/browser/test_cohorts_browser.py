@@ -20,7 +20,7 @@ from lms_bridge.models import Enrollment
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, LiveSite, sign_in
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.programs.builders import (
     COMPLETED,
     latsar_cohort,
@@ -56,7 +56,13 @@ class Cohorts:
             for enrollment in db.session.query(Enrollment).filter(Enrollment.nip.in_(self.ours)):
                 enrollment.name = NAMES[self.ours.index(enrollment.nip)]
             db.session.commit()
-            create_client("Moodle BPSDM", key="moodle", secret="moodle-secret", scopes=["all"])
+            create_client(
+                "Moodle BPSDM",
+                key="moodle",
+                secret="moodle-secret",
+                scopes=["all"],
+                hash_method=HASH_METHOD,
+            )
             db.session.remove()
         elearning = ["mooc-pengantar", "bela-negara", "berakhlak", "smart-asn", "manajemen-asn"]
         statements = list(passing_statements(self.ours[0]))

@@ -18,7 +18,7 @@ from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.cohorts import create_cohort, enroll_participants
 from lms_bridge.programs.template import load_template, shipped_templates
 from tests.browser.conftest import AGENCY_A, AGENCY_B, VIEWPORT, LiveSite, sign_in
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.programs.builders import ENDS, STARTS, nips, passing_statements
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,7 +137,13 @@ def test_an_issued_sttpl_verifies_in_public_and_shows_revoked_after_revocation(
     [nip] = nips(1)
     cohort_id = _cohort(programs, [nip])
     with programs.app.app_context():
-        create_client("Moodle BPSDM", key="moodle", secret="moodle-secret", scopes=["all"])
+        create_client(
+            "Moodle BPSDM",
+            key="moodle",
+            secret="moodle-secret",
+            scopes=["all"],
+            hash_method=HASH_METHOD,
+        )
         db.session.remove()
     posted = programs.app.test_client().post(
         "/xapi/statements",

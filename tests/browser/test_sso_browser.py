@@ -15,7 +15,7 @@ from lms_bridge.accounts import create_user
 from lms_bridge.app import create_app
 from lms_bridge.db import db
 from tests.browser.conftest import AGENCY_A, LiveSite
-from tests.conftest import empty_all_tables, make_settings
+from tests.conftest import HASH_METHOD, empty_all_tables, make_settings
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
 NIP = "198503302010121002"
@@ -61,7 +61,13 @@ def sso_site(sso_live_app: Flask, sso_live_server: str, provider: OidcProvider) 
     with sso_live_app.app_context():
         empty_all_tables()
         create_user(
-            "siti@lampung.go.id", "Siti Aminah", "auditor", [AGENCY_A], nip=NIP, actor="test"
+            "siti@lampung.go.id",
+            "Siti Aminah",
+            "auditor",
+            [AGENCY_A],
+            nip=NIP,
+            actor="test",
+            hash_method=HASH_METHOD,
         )
         db.session.remove()
     provider.identity = {}

@@ -21,7 +21,7 @@ from lms_bridge.access import create_client, revoke_client
 from lms_bridge.app import create_app
 from lms_bridge.db import db
 from lms_bridge.models.credit import CreditEntry
-from tests.conftest import make_settings
+from tests.conftest import HASH_METHOD, make_settings
 from tests.deploy.conftest import pgbouncer_show, stop
 from tests.e2e.conftest import free_port, start_gunicorn
 from tests.statements import agent, statement, voiding
@@ -95,7 +95,9 @@ def test_statements_credit_and_voids_through_transaction_pooling(
 ) -> None:
     endpoint, log = pooled_server
     with direct_app.app_context():
-        client = create_client("pooled LMS", key="pooled", secret="pw", scopes=["all"])
+        client = create_client(
+            "pooled LMS", key="pooled", secret="pw", scopes=["all"], hash_method=HASH_METHOD
+        )
     with ThreadPoolExecutor(THREADS) as pool:
         singles = [
             a
@@ -163,7 +165,11 @@ def test_without_the_setting_prepared_statements_break(
     try:
         with direct_app.app_context():
             client = create_client(
-                "unpooled LMS", key=f"raw-{uuid.uuid4().hex[:6]}", secret="pw", scopes=["all"]
+                "unpooled LMS",
+                key=f"raw-{uuid.uuid4().hex[:6]}",
+                secret="pw",
+                scopes=["all"],
+                hash_method=HASH_METHOD,
             )
         with ThreadPoolExecutor(THREADS) as pool:
             answers = [

@@ -29,7 +29,7 @@ from lms_bridge.app import create_app
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models.programs import WebhookDelivery
 from lms_bridge.programs import add_subscription
-from tests.conftest import make_settings
+from tests.conftest import HASH_METHOD, make_settings
 from tests.deploy.conftest import (
     DEPLOY,
     NGINX,
@@ -181,7 +181,9 @@ def test_each_instance_has_its_own_control_socket(stack: Stack) -> None:
 
 def test_what_one_instance_stores_the_other_reads(direct_app: Flask, stack: Stack) -> None:
     with direct_app.app_context():
-        client = create_client("shared LMS", key="shared", secret="pw", scopes=["all"])
+        client = create_client(
+            "shared LMS", key="shared", secret="pw", scopes=["all"], hash_method=HASH_METHOD
+        )
     one, two = stack.instances
     status, ids = xapi(one, client.key, "POST", body=statement(actor=agent("198503302010121077")))
     assert status == 200
@@ -245,7 +247,9 @@ def test_what_one_instance_stores_the_other_reads(direct_app: Flask, stack: Stac
 def test_a_revocation_reaches_every_instance(direct_app: Flask, stack: Stack) -> None:
     """Each instance keeps authenticated clients (60 s), forgotten on NOTIFY."""
     with direct_app.app_context():
-        client = create_client("revoked LMS", key="to-revoke", secret="pw", scopes=["all"])
+        client = create_client(
+            "revoked LMS", key="to-revoke", secret="pw", scopes=["all"], hash_method=HASH_METHOD
+        )
     for _ in range(4):  # every worker of each instance authenticates (and caches) it
         for instance in stack.instances:
             assert xapi(instance, client.key, path="/xapi/statements?limit=1")[0] == 200
@@ -289,6 +293,7 @@ def test_a_session_holds_on_either_instance(direct_app: Flask, stack: Stack) -> 
             ("BPSDM Provinsi Lampung",),
             password=PASSWORD,
             actor="test",
+            hash_method=HASH_METHOD,
         )
         db.session.remove()
     jar = http.cookiejar.CookieJar()
@@ -323,7 +328,9 @@ def test_each_webhook_is_delivered_once_with_two_workers(
 ) -> None:
     participants = nips(6)
     with direct_app.app_context():
-        client = create_client("Moodle", key="moodle-hooks", secret="pw", scopes=["all"])
+        client = create_client(
+            "Moodle", key="moodle-hooks", secret="pw", scopes=["all"], hash_method=HASH_METHOD
+        )
         cohort_id, _ = latsar_cohort(participants)
         with unit_of_work() as session:
             add_subscription(session, receiver.url, cohort_id, secret_key=SECRET_KEY)

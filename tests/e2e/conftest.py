@@ -22,7 +22,7 @@ import pytest
 from flask import Flask
 
 from lms_bridge.access import create_client
-from tests.conftest import REPO_ROOT, empty_all_tables
+from tests.conftest import HASH_METHOD, REPO_ROOT, empty_all_tables
 
 pytestmark = pytest.mark.e2e
 
@@ -111,7 +111,11 @@ def live_server(app: Flask, gunicorn_server: str) -> LiveServer:
         empty_all_tables()
         # A fresh key per test: server processes cache client rows by key for a few seconds.
         created = create_client(
-            "e2e LMS", key=f"e2e-{uuid.uuid4().hex[:12]}", secret="e2e-secret", scopes=["all"]
+            "e2e LMS",
+            key=f"e2e-{uuid.uuid4().hex[:12]}",
+            secret="e2e-secret",
+            scopes=["all"],
+            hash_method=HASH_METHOD,
         )
     return LiveServer(gunicorn_server, created.key, created.secret)
 

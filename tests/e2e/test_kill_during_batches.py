@@ -33,7 +33,7 @@ from lms_bridge.models import (
     StatementActivity,
     StatementAgent,
 )
-from tests.conftest import basic_auth, empty_all_tables
+from tests.conftest import HASH_METHOD, basic_auth, empty_all_tables
 from tests.e2e.conftest import free_port, start_gunicorn
 from tests.lms_bridge.credit.builders import asn, completion
 from xapi.identifiers import index_statement
@@ -124,7 +124,11 @@ def test_kill_9_during_batches_leaves_no_partial_batch(
     with app.app_context():
         empty_all_tables()
         created = create_client(
-            "kill test", key=f"kill-{uuid.uuid4().hex[:12]}", secret="kill-secret", scopes=["all"]
+            "kill test",
+            key=f"kill-{uuid.uuid4().hex[:12]}",
+            secret="kill-secret",
+            scopes=["all"],
+            hash_method=HASH_METHOD,
         )
     auth = basic_auth(created.key, created.secret)
     port = free_port()

@@ -12,7 +12,7 @@ from flask import Flask
 
 from lms_bridge.access import create_client
 from tests.blueprints.test_ops import sample
-from tests.conftest import basic_auth, empty_all_tables
+from tests.conftest import HASH_METHOD, basic_auth, empty_all_tables
 from tests.e2e.conftest import free_port, start_gunicorn
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,13 @@ def test_metrics_add_up_every_worker_and_logs_are_json_lines(
     response carried."""
     with app.app_context():
         empty_all_tables()
-        create_client("Prometheus", key="scraper-e2e", secret="scrape", scopes=["metrics"])
+        create_client(
+            "Prometheus",
+            key="scraper-e2e",
+            secret="scrape",
+            scopes=["metrics"],
+            hash_method=HASH_METHOD,
+        )
     port = free_port()
     log = tmp_path / "gunicorn.log"
     process = start_gunicorn(

@@ -23,7 +23,8 @@ from lms_bridge.access.clients import _client_cache
 from lms_bridge.app import create_app
 from lms_bridge.cli import upgrade_database
 from lms_bridge.db import db
-from tests.conftest import empty_all_tables, make_settings
+from lms_bridge.settings import current_settings
+from tests.conftest import HASH_METHOD, empty_all_tables, make_settings
 
 KEY = ("key", b"fingerprint")
 WAIT_S = 5.0
@@ -85,7 +86,9 @@ def pg_app(postgres_url: str) -> Iterator[Flask]:
     with app.app_context():
         upgrade_database()
         empty_all_tables()
-        create_client("Moodle", key="moodle", secret="s3cret", scopes=["all"])
+        create_client(
+            "Moodle", key="moodle", secret="s3cret", scopes=["all"], hash_method=HASH_METHOD
+        )
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -108,29 +111,36 @@ def test_a_client_revoked_elsewhere_is_refused_once_the_notice_arrives(
     cache = _client_cache()
     assert cache is not None
     _eventually(lambda: cache.generation() is not None, "the listener connects")
-    client = authenticate_client("moodle", "s3cret")
+    client = authenticate_client(db.session(), "moodle", "s3cret", settings=current_settings())
     assert client is not None
     assert client.name == "Moodle"
     assert _cached("moodle") == [client]
-    assert authenticate_client("moodle", "s3cret") is client  # served from memory
+    assert (
+        authenticate_client(db.session(), "moodle", "s3cret", settings=current_settings()) is client
+    )  # served from memory
 
     # Another process (or an operator's SQL) revokes it: no call into this process.
     with psycopg.connect(_libpq_dsn(postgres_url), autocommit=True) as other:
         other.execute("UPDATE clients SET revoked_at = now() WHERE key = 'moodle'")
     _eventually(lambda: _cached("moodle") == [], "the revocation empties the cache")
-    assert authenticate_client("moodle", "s3cret") is None
+    assert (
+        authenticate_client(db.session(), "moodle", "s3cret", settings=current_settings()) is None
+    )
 
 
 def test_sqlite_reads_the_client_row_every_time(tmp_path: Any) -> None:
     app = create_app(make_settings(f"sqlite:///{tmp_path / 'lms_bridge.db'}"))
     with app.app_context():
         upgrade_database()
-        create_client("Moodle", key="a", secret="s3cret", scopes=["all"])
+        create_client("Moodle", key="a", secret="s3cret", scopes=["all"], hash_method=HASH_METHOD)
         assert _client_cache() is None
-        assert authenticate_client("a", "s3cret") is not None
+        assert (
+            authenticate_client(db.session(), "a", "s3cret", settings=current_settings())
+            is not None
+        )
         db.session.execute(text("UPDATE clients SET revoked_at = '2026-01-01' WHERE key = 'a'"))
         db.session.commit()
-        assert authenticate_client("a", "s3cret") is None
+        assert authenticate_client(db.session(), "a", "s3cret", settings=current_settings()) is None
         db.engine.dispose()
 
 
@@ -138,13 +148,21 @@ def test_wrong_secrets_are_not_cached_and_a_new_secret_needs_no_wait(pg_app: Fla
     cache = _client_cache()
     assert cache is not None
     _eventually(lambda: cache.generation() is not None, "the listener connects")
-    assert authenticate_client("moodle", "guess") is None
+    assert authenticate_client(db.session(), "moodle", "guess", settings=current_settings()) is None
     assert _cached("moodle") == []
-    assert authenticate_client("moodle", "s3cret") is not None
-    reset = reset_client("Moodle", key="moodle", scopes=["all"])
+    assert (
+        authenticate_client(db.session(), "moodle", "s3cret", settings=current_settings())
+        is not None
+    )
+    reset = reset_client("Moodle", key="moodle", scopes=["all"], hash_method=HASH_METHOD)
     # This process changed it: its cache is emptied before the call returns.
-    assert authenticate_client("moodle", "s3cret") is None
-    assert authenticate_client("moodle", reset.secret) is not None
+    assert (
+        authenticate_client(db.session(), "moodle", "s3cret", settings=current_settings()) is None
+    )
+    assert (
+        authenticate_client(db.session(), "moodle", reset.secret, settings=current_settings())
+        is not None
+    )
 
 
 def test_a_dropped_listener_stops_the_cache_until_it_reconnects(

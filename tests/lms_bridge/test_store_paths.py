@@ -16,7 +16,7 @@ from sqlalchemy import select
 from lms_bridge.access import CreatedClient, create_client
 from lms_bridge.db import db
 from lms_bridge.models import Statement, StatementActivity, StatementAgent
-from tests.conftest import XAPIClient, empty_all_tables
+from tests.conftest import HASH_METHOD, XAPIClient, empty_all_tables
 from tests.statements import agent, statement, voiding
 
 COMPARED = [
@@ -108,7 +108,11 @@ def test_one_at_a_time_and_in_a_batch_store_the_same_rows(
     alone = _stored(ids)
     empty_all_tables()
     create_client(
-        lms_client.name, key=lms_client.key, secret=lms_client.secret, scopes=lms_client.scopes
+        lms_client.name,
+        key=lms_client.key,
+        secret=lms_client.secret,
+        scopes=lms_client.scopes,
+        hash_method=HASH_METHOD,
     )
     assert xapi.post_statements(statements).status_code == 200
     together = _stored(ids)

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from lms_bridge.access import create_client
 from lms_bridge.db import db
 from lms_bridge.people import import_people
-from tests.conftest import XAPIClient, basic_auth
+from tests.conftest import HASH_METHOD, XAPIClient, basic_auth
 
 AGENCY = "Pemerintah Provinsi Lampung"
 OTHER_AGENCY = "Pemerintah Kota Bandar Lampung"
@@ -60,7 +60,13 @@ def api_as(app_context: Flask) -> Callable[..., ApiClient]:
         nonlocal made
         made += 1
         key = f"api-{made}"
-        create_client(name or f"API client {made}", key=key, secret="api-secret", scopes=scopes)
+        create_client(
+            name or f"API client {made}",
+            key=key,
+            secret="api-secret",
+            scopes=scopes,
+            hash_method=HASH_METHOD,
+        )
         return ApiClient(app_context.test_client(), basic_auth(key, "api-secret"))
 
     return make

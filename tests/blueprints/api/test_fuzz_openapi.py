@@ -24,7 +24,7 @@ from schemathesis.checks import (
 from lms_bridge.access import create_client
 from lms_bridge.app import create_app
 from lms_bridge.settings import Settings
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 
 # Allow is asserted by tests/lms_bridge/test_hardening.py; schemathesis' probe of it flags
 # /people/import, where werkzeug rightly lists GET and PUT too: they route to /people/<nip>.
@@ -51,7 +51,7 @@ def _document() -> dict[str, Any]:
 @pytest.fixture
 def everything(app_context: Flask) -> dict[str, str]:
     """Credentials with every scope, and one person in the directory to find."""
-    create_client("fuzz", key="fuzz", secret="fuzz-secret", scopes=["all"])
+    create_client("fuzz", key="fuzz", secret="fuzz-secret", scopes=["all"], hash_method=HASH_METHOD)
     headers = {"Authorization": basic_auth("fuzz", "fuzz-secret")}
     seeded = app_context.test_client().post(
         "/api/v1/people/import", data=PEOPLE, headers={**headers, "Content-Type": "text/csv"}

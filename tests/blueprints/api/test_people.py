@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lms_bridge.db import db
 from lms_bridge.people import get_person
 from tests.blueprints.api.conftest import (
     AGENCY,
@@ -132,7 +133,7 @@ def test_a_rejected_people_file_is_400_with_each_line_column_and_reason(
     assert body["error"] == "PeopleImportRejected"
     assert [(p["line"], p["column"]) for p in body["problems"]] == [(4, "nip"), (5, "nip")]
     assert "tidak ada yang disimpan" in body["detail"]
-    assert get_person(NIP_B) is None, "nothing was stored"
+    assert get_person(db.session(), NIP_B) is None, "nothing was stored"
 
 
 def test_a_file_that_is_not_csv_or_not_utf8_is_refused(keeper: ApiClient) -> None:
@@ -185,7 +186,7 @@ def test_csv_the_csv_module_refuses_is_400_naming_the_line_never_500(keeper: Api
             assert "baris 3" in body["detail"]
             assert [(p["line"], p["column"]) for p in body["problems"]] == [(3, "")]
             assert reason in body["problems"][0]["reason"]
-    assert get_person(NIP_A) is None, "nothing was stored"
+    assert get_person(db.session(), NIP_A) is None, "nothing was stored"
 
 
 def test_people_import_accepts_the_indonesian_headings(keeper: ApiClient) -> None:
@@ -206,7 +207,7 @@ def test_the_documented_csv_examples_import_in_both_languages(keeper: ApiClient)
     for example in examples.values():
         response = keeper.csv("/people/import", example["value"])
         assert response.status_code == 200, response.get_json()
-    person = get_person(NIP_A)
+    person = get_person(db.session(), NIP_A)
     assert person is not None
     assert person.agency == "BPSDM Provinsi Lampung"
     identities = document["paths"]["/api/v1/identities/import"]["post"]["requestBody"]

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from lms_bridge.accounts import create_user
 from lms_bridge.db import db
-from tests.conftest import empty_all_tables
+from tests.conftest import HASH_METHOD, empty_all_tables
 
 PASSWORD = "kata-sandi-rahasia"
 LAMPUNG = "BPSDM Provinsi Lampung"
@@ -52,7 +52,13 @@ class PageClient:
         """An account with the test password."""
         with self.app.app_context():
             create_user(
-                email, email.split("@", 1)[0], role, agencies, password=PASSWORD, actor="test"
+                email,
+                email.split("@", 1)[0],
+                role,
+                agencies,
+                password=PASSWORD,
+                actor="test",
+                hash_method=HASH_METHOD,
             )
             db.session.remove()
         return email

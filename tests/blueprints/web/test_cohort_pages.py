@@ -13,7 +13,7 @@ from lms_bridge.accounts import assign_cohort, assign_participant
 from lms_bridge.db import db
 from lms_bridge.models import Enrollment
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.programs.builders import latsar_cohort, nips
 
 XSS = "<script>alert(1)</script>"
@@ -42,7 +42,13 @@ class Cohorts:
 
     def api_matrix(self) -> dict[str, object]:
         with self.pages.app.app_context():
-            create_client("Dashboard", key="dash", secret="dash-secret", scopes=["all"])
+            create_client(
+                "Dashboard",
+                key="dash",
+                secret="dash-secret",
+                scopes=["all"],
+                hash_method=HASH_METHOD,
+            )
             db.session.remove()
         response = self.pages.app.test_client().get(
             f"/api/v1/cohorts/{self.first}/progress",

@@ -11,12 +11,13 @@ from openpyxl import Workbook
 
 from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.people import get_person, import_people
 from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.credit.builders import MOODLE, NIP_A, NIP_B, completion, moodle_user
 
 NIP_C = "199203152019031004"
@@ -64,7 +65,7 @@ def test_search_and_edit_a_person_audited(admin: PageClient) -> None:
     assert refused.status_code == 400
     assert "email" in refused.get_data(as_text=True)
     with admin.app.app_context():
-        person = get_person(NIP_A)
+        person = get_person(db.session(), NIP_A)
         assert person is not None
         assert (person.unit, person.email) == ("Dinas Kesehatan", "siti@lampung.go.id")
         [event] = history(db.session(), "person", NIP_A)
@@ -90,7 +91,7 @@ def test_a_csv_with_bad_rows_stores_nothing_and_names_each_line(admin: PageClien
     assert '<td class="number">3</td><td>nip</td>' in html
     assert '<td class="number">4</td><td>employment</td>' in html
     with admin.app.app_context():
-        assert get_person(NIP_B) is None
+        assert get_person(db.session(), NIP_B) is None
         db.session.remove()
 
 
@@ -110,7 +111,7 @@ def test_an_xlsx_is_read_into_the_same_rows_as_a_csv(admin: PageClient) -> None:
     assert status == 200, html
     assert "2 baru" in html
     with admin.app.app_context():
-        person = get_person(NIP_C)
+        person = get_person(db.session(), NIP_C)
         assert person is not None
         assert (person.name, person.position, person.employment) == ("Putu Ayu", "Guru", "PPPK")
         db.session.remove()
@@ -126,7 +127,9 @@ def test_an_xlsx_is_read_into_the_same_rows_as_a_csv(admin: PageClient) -> None:
 
 def test_a_mapping_added_moves_the_credit_and_removed_parks_it_again(admin: PageClient) -> None:
     with admin.app.app_context():
-        create_client("Moodle", key="moodle", secret="moodle-secret", scopes=["all"])
+        create_client(
+            "Moodle", key="moodle", secret="moodle-secret", scopes=["all"], hash_method=HASH_METHOD
+        )
         db.session.remove()
     posted = admin.app.test_client().post(
         "/xapi/statements",
@@ -140,7 +143,7 @@ def test_a_mapping_added_moves_the_credit_and_removed_parks_it_again(admin: Page
 
     def jp() -> Decimal:
         with admin.app.app_context():
-            total = person_credit(NIP_A, 2025).total_jp
+            total = person_credit(db.session(), current_policy(), NIP_A, 2025).total_jp
             db.session.remove()
         return total
 

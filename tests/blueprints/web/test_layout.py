@@ -21,7 +21,7 @@ from lms_bridge.accounts import create_user
 from lms_bridge.app import create_app
 from lms_bridge.exports import Table
 from tests.blueprints.web.conftest import LAMPUNG, PASSWORD, PageClient
-from tests.conftest import empty_all_tables, make_settings
+from tests.conftest import HASH_METHOD, empty_all_tables, make_settings
 
 MOMENT = datetime(2026, 12, 3, 23, 5, tzinfo=UTC)
 
@@ -170,6 +170,7 @@ def test_what_people_typed_is_shown_as_text(pages: PageClient) -> None:
             ["<img src=x onerror=alert(2)>"],
             password=PASSWORD,
             actor="test",
+            hash_method=HASH_METHOD,
         )
     pages.sign_in("x@x.id")
     page = pages.get("/").get_data(as_text=True)

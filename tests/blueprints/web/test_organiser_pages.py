@@ -14,7 +14,7 @@ from lms_bridge.db import db, unit_of_work
 from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.template import load_template, shipped_templates
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
-from tests.conftest import XAPIClient, create_client
+from tests.conftest import HASH_METHOD, XAPIClient, create_client
 from tests.lms_bridge.people.test_spreadsheets import workbook
 from tests.lms_bridge.programs.builders import nips, passing_statements
 
@@ -128,7 +128,7 @@ def test_a_certificate_is_issued_verified_in_public_and_revoked(
     [nip] = nips(1)
     _upload(organiser, cohort_id, "p.csv", f"nip,nama\n{nip},Siti Aminah\n".encode())
     with app.app_context():
-        lms = create_client("Moodle", scopes=["all"])
+        lms = create_client("Moodle", scopes=["all"], hash_method=HASH_METHOD)
         client = XAPIClient(app.test_client(), lms.key, lms.secret)
         statements = passing_statements(nip)
         assert client.post_statements(statements).status_code == 200

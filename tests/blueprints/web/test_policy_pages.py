@@ -13,7 +13,7 @@ from sqlalchemy import delete
 
 from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
-from lms_bridge.credit import active_policy
+from lms_bridge.credit import active_policy, current_policy
 from lms_bridge.credit.active_policy import ActivePolicy
 from lms_bridge.credit.policy import DEFAULT_POLICY_FILE
 from lms_bridge.credit.reports import person_credit
@@ -22,7 +22,7 @@ from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 
 DEFAULT = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
@@ -51,7 +51,9 @@ def credited(admin: PageClient) -> Iterator[PageClient]:
                 person_row(NIP_B, "I Made Budi", agency=LAMPUNG),
             ]
         )
-        create_client("Moodle", key="moodle", secret="moodle-secret", scopes=["all"])
+        create_client(
+            "Moodle", key="moodle", secret="moodle-secret", scopes=["all"], hash_method=HASH_METHOD
+        )
         db.session.remove()
     response = admin.app.test_client().post(
         "/xapi/statements",
@@ -76,7 +78,7 @@ def upload(pages: PageClient, text: str) -> object:
 
 def total(pages: PageClient, nip: str) -> Decimal:
     with pages.app.app_context():
-        jp = person_credit(nip, 2025).total_jp
+        jp = person_credit(db.session(), current_policy(), nip, 2025).total_jp
         db.session.remove()
     return jp
 

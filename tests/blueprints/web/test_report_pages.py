@@ -13,12 +13,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lms_bridge.access import create_client
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import verify_credit
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry, SiasnExport
 from lms_bridge.people import import_people
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 
 NIP_BALI = "198801012012011004"
@@ -43,7 +44,13 @@ def seed(app: Flask) -> dict[str, int]:
                 person(NIP_BALI, "Made Wirawan", BALI, "Dinas Pariwisata"),
             ]
         )
-        create_client("Moodle", key="moodle-pages", secret="rahasia-lms", scopes=["all"])
+        create_client(
+            "Moodle",
+            key="moodle-pages",
+            secret="rahasia-lms",
+            scopes=["all"],
+            hash_method=HASH_METHOD,
+        )
         db.session.remove()
     statements: list[dict[str, Any]] = []
     for day in (1, 2, 3):
@@ -69,7 +76,7 @@ def seed(app: Flask) -> dict[str, int]:
             (e.nip, int(e.activity_id.rsplit("=", 1)[1])): e.id
             for e in db.session.scalars(select(CreditEntry)).all()
         }
-        verify_credit(entries[(NIP_A, 1)], decided_by="auditor@lampung.id")
+        verify_credit(current_policy(), entries[(NIP_A, 1)], decided_by="auditor@lampung.id")
         db.session.remove()
     return entries
 
@@ -181,7 +188,7 @@ def test_the_export_page_dry_runs_records_and_says_what_is_new(auditor: PageClie
     with auditor.app.app_context():
         (export,) = db.session.scalars(select(SiasnExport)).all()
         assert (export.exported_by, export.row_count) == ("auditor@lampung.id", 1)
-        verify_credit(entries[(NIP_A, 2)], decided_by="auditor@lampung.id")
+        verify_credit(current_policy(), entries[(NIP_A, 2)], decided_by="auditor@lampung.id")
         db.session.remove()
     again = text(auditor.get(f"/exports?agency={quote(LAMPUNG)}&year=2025"))
     assert 'data-figure="rows">2<' in again

@@ -10,7 +10,7 @@ from lms_bridge.db import db
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PASSWORD, PageClient
-from tests.conftest import XAPIClient
+from tests.conftest import HASH_METHOD, XAPIClient
 from tests.statements import statement
 
 
@@ -76,7 +76,9 @@ def test_another_agencys_page_is_404_and_a_wrong_role_is_403(
 
 def test_a_one_time_password_must_be_changed_first(pages: PageClient) -> None:
     with pages.app.app_context():
-        issued = create_user("new@x.id", "New", "auditor", [LAMPUNG], actor="test")
+        issued = create_user(
+            "new@x.id", "New", "auditor", [LAMPUNG], actor="test", hash_method=HASH_METHOD
+        )
     response = pages.sign_in("new@x.id", issued.password)
     assert response.headers["Location"] == "/account/password"
     assert pages.get("/").headers["Location"] == "/account/password"

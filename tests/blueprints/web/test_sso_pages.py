@@ -15,7 +15,7 @@ from lms_bridge.app import create_app
 from lms_bridge.db import db
 from lms_bridge.models import AuditEvent, User
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import empty_all_tables, make_settings
+from tests.conftest import HASH_METHOD, empty_all_tables, make_settings
 from tests.oidc_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -65,7 +65,9 @@ def sso_pages(sso_app: Flask, provider: OidcProvider) -> Iterator[PageClient]:
 
 def make_account(app: Flask, email: str, *, nip: str | None = None) -> None:
     with app.app_context():
-        create_user(email, "Siti", "viewer", [LAMPUNG], nip=nip, actor="test")
+        create_user(
+            email, "Siti", "viewer", [LAMPUNG], nip=nip, actor="test", hash_method=HASH_METHOD
+        )
         db.session.remove()
 
 

@@ -12,7 +12,7 @@ from lms_bridge.db import db
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.credit.builders import (
     ATTENDED,
     MOODLE,
@@ -49,7 +49,13 @@ def stored(pages: PageClient) -> dict[str, str]:
                 person_row(NIP_B, "I Made Budi", agency=BALI),
             ]
         )
-        create_client("Moodle BPSDM", key="moodle", secret="moodle-secret", scopes=["all"])
+        create_client(
+            "Moodle BPSDM",
+            key="moodle",
+            secret="moodle-secret",
+            scopes=["all"],
+            hash_method=HASH_METHOD,
+        )
         db.session.remove()
     attacker = completion(module=1)
     attacker["object"]["definition"]["name"] = {"id-ID": XSS}

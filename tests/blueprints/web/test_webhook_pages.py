@@ -13,7 +13,7 @@ from lms_bridge.models import WebhookDelivery
 from lms_bridge.programs import add_subscription
 from lms_bridge.programs.delivery import deliver_once
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.programs.builders import latsar_cohort, module_statement, nips, siasn
 from tests.lms_bridge.programs.receiver import Receiver, free_port, receiving
 
@@ -27,7 +27,9 @@ def one_delivery(pages: PageClient, url: str) -> int:
         cohort_id, _ = latsar_cohort([nip])
         with unit_of_work() as session:
             add_subscription(session, url, cohort_id, secret_key=SECRET_KEY)
-        create_client("Moodle", key="moodle", secret="moodle-secret", scopes=["all"])
+        create_client(
+            "Moodle", key="moodle", secret="moodle-secret", scopes=["all"], hash_method=HASH_METHOD
+        )
         db.session.remove()
     response = pages.app.test_client().post(
         "/xapi/statements",

@@ -16,7 +16,7 @@ from lms_bridge.models import CreditEntry
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
-from tests.conftest import basic_auth
+from tests.conftest import HASH_METHOD, basic_auth
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user
 from xapi.multipart import AttachmentPart, build_multipart
 
@@ -29,7 +29,13 @@ class Lms:
 
     def __init__(self, app: Flask) -> None:
         with app.app_context():
-            create_client("Moodle BPSDM", key="moodle", secret="moodle-secret", scopes=["all"])
+            create_client(
+                "Moodle BPSDM",
+                key="moodle",
+                secret="moodle-secret",
+                scopes=["all"],
+                hash_method=HASH_METHOD,
+            )
             db.session.remove()
         self.client = app.test_client()
         self.headers = {

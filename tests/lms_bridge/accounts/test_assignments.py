@@ -18,6 +18,7 @@ from lms_bridge.accounts import (
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from lms_bridge.models import User
+from tests.conftest import HASH_METHOD
 from tests.lms_bridge.programs.builders import latsar_cohort, nips
 
 LAMPUNG = "BPSDM Provinsi Lampung"
@@ -35,7 +36,15 @@ def _principal(email: str) -> Principal:
 def test_an_instructor_sees_only_the_cohorts_assigned(app_context: Flask) -> None:
     first, _ = latsar_cohort(nips(2), number=1)
     second, _ = latsar_cohort(nips(2), number=2)
-    create_user("guru@x.id", "Guru", "instructor", [LAMPUNG], password="kata-sandi-1", actor="t")
+    create_user(
+        "guru@x.id",
+        "Guru",
+        "instructor",
+        [LAMPUNG],
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
     assert _principal("guru@x.id").cohorts == frozenset()
     assert assign_cohort("guru@x.id", first, actor="cli:root")
     assert not assign_cohort("guru@x.id", first, actor="cli:root")  # once
@@ -50,7 +59,15 @@ def test_an_instructor_sees_only_the_cohorts_assigned(app_context: Flask) -> Non
 def test_a_coach_sees_only_the_participants_assigned(app_context: Flask) -> None:
     people = nips(3)
     cohort_id, _ = latsar_cohort(people)
-    create_user("coach@x.id", "Coach", "coach", [LAMPUNG], password="kata-sandi-1", actor="t")
+    create_user(
+        "coach@x.id",
+        "Coach",
+        "coach",
+        [LAMPUNG],
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
     assert assign_participant("coach@x.id", people[0], actor="cli:root")
     principal = _principal("coach@x.id")
     assert principal.sees_cohort(cohort_id)
@@ -61,16 +78,42 @@ def test_a_coach_sees_only_the_participants_assigned(app_context: Flask) -> None
 
 def test_other_roles_follow_nothing_and_admins_everything(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    create_user("aud@x.id", "Aud", "auditor", [LAMPUNG], password="kata-sandi-1", actor="t")
-    create_user("adm@x.id", "Adm", "admin", [], password="kata-sandi-1", actor="t")
+    create_user(
+        "aud@x.id",
+        "Aud",
+        "auditor",
+        [LAMPUNG],
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
+    create_user(
+        "adm@x.id", "Adm", "admin", [], password="kata-sandi-1", actor="t", hash_method=HASH_METHOD
+    )
     assert not _principal("aud@x.id").sees_cohort(cohort_id)
     assert _principal("adm@x.id").sees_participant(cohort_id, nips(1)[0])
 
 
 def test_assignments_refuse_wrong_roles_cohorts_and_nips(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    create_user("guru@x.id", "Guru", "instructor", [LAMPUNG], password="kata-sandi-1", actor="t")
-    create_user("coach@x.id", "Coach", "coach", [LAMPUNG], password="kata-sandi-1", actor="t")
+    create_user(
+        "guru@x.id",
+        "Guru",
+        "instructor",
+        [LAMPUNG],
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
+    create_user(
+        "coach@x.id",
+        "Coach",
+        "coach",
+        [LAMPUNG],
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
     with pytest.raises(AccountInvalid, match="only an instructor"):
         assign_cohort("coach@x.id", cohort_id, actor="t")
     with pytest.raises(AccountInvalid, match="no cohort"):
@@ -87,7 +130,15 @@ def test_assignments_refuse_wrong_roles_cohorts_and_nips(app_context: Flask) -> 
 
 def test_users_assign_prints_one_line(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    create_user("guru@x.id", "Guru", "instructor", [LAMPUNG], password="kata-sandi-1", actor="t")
+    create_user(
+        "guru@x.id",
+        "Guru",
+        "instructor",
+        [LAMPUNG],
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
     runner = app_context.test_cli_runner()
     done = runner.invoke(
         args=["users", "assign", "--email", "guru@x.id", "--cohort", str(cohort_id)]

@@ -15,6 +15,8 @@ from lms_bridge.accounts import signin as signin_module
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db, utcnow
 from lms_bridge.models import SigninAttempt
+from lms_bridge.settings import current_settings
+from tests.conftest import HASH_METHOD
 
 PASSWORD = "kata-sandi-rahasia"
 ADDRESS = "10.0.0.1"
@@ -22,12 +24,20 @@ ADDRESS = "10.0.0.1"
 
 @pytest.fixture
 def account(app_context: Flask) -> str:
-    create_user("siti@bpsdm.id", "Siti", "auditor", ["BPSDM Lampung"], password=PASSWORD, actor="t")
+    create_user(
+        "siti@bpsdm.id",
+        "Siti",
+        "auditor",
+        ["BPSDM Lampung"],
+        password=PASSWORD,
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
     return "siti@bpsdm.id"
 
 
 def test_the_right_password_signs_in_and_is_audited(account: str) -> None:
-    result = authenticate("Siti@BPSDM.id", PASSWORD, address=ADDRESS)
+    result = authenticate("Siti@BPSDM.id", PASSWORD, address=ADDRESS, settings=current_settings())
     assert result.outcome == "success"
     assert result.principal is not None
     assert result.principal.agencies == frozenset({"BPSDM Lampung"})
@@ -36,9 +46,12 @@ def test_the_right_password_signs_in_and_is_audited(account: str) -> None:
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(account: str) -> None:
-    outcomes = [authenticate(account, "wrong", address=ADDRESS).outcome for _ in range(5)]
+    outcomes = [
+        authenticate(account, "wrong", address=ADDRESS, settings=current_settings()).outcome
+        for _ in range(5)
+    ]
     assert outcomes == ["failure"] * 4 + ["locked"]
-    locked = authenticate(account, PASSWORD, address=ADDRESS)
+    locked = authenticate(account, PASSWORD, address=ADDRESS, settings=current_settings())
     assert locked.outcome == "locked"
     assert locked.principal is None
     assert 0 < locked.retry_after_seconds <= 900
@@ -52,17 +65,26 @@ def test_the_lock_lifts_when_the_failures_leave_the_window(
     account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for _ in range(5):
-        authenticate(account, "wrong", address=ADDRESS)
+        authenticate(account, "wrong", address=ADDRESS, settings=current_settings())
     later = utcnow() + timedelta(seconds=901)
     monkeypatch.setattr(signin_module, "utcnow", lambda: later)
-    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
+    assert (
+        authenticate(account, PASSWORD, address=ADDRESS, settings=current_settings()).outcome
+        == "success"
+    )
 
 
 def test_a_success_resets_the_account_count(account: str) -> None:
     for _ in range(4):
-        authenticate(account, "wrong", address=ADDRESS)
-    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
-    outcomes = [authenticate(account, "wrong", address=ADDRESS).outcome for _ in range(4)]
+        authenticate(account, "wrong", address=ADDRESS, settings=current_settings())
+    assert (
+        authenticate(account, PASSWORD, address=ADDRESS, settings=current_settings()).outcome
+        == "success"
+    )
+    outcomes = [
+        authenticate(account, "wrong", address=ADDRESS, settings=current_settings()).outcome
+        for _ in range(4)
+    ]
     assert outcomes == ["failure"] * 4
 
 
@@ -70,18 +92,33 @@ def test_unknown_and_disabled_accounts_answer_exactly_like_a_wrong_password(
     account: str,
 ) -> None:
     disable_user(account, actor="t")
-    disabled = [authenticate(account, PASSWORD, address="10.0.0.2").outcome for _ in range(5)]
-    unknown = [authenticate("nobody@x.id", "x", address="10.0.0.3").outcome for _ in range(5)]
+    disabled = [
+        authenticate(account, PASSWORD, address="10.0.0.2", settings=current_settings()).outcome
+        for _ in range(5)
+    ]
+    unknown = [
+        authenticate("nobody@x.id", "x", address="10.0.0.3", settings=current_settings()).outcome
+        for _ in range(5)
+    ]
     assert disabled == unknown == ["failure"] * 4 + ["locked"]
 
 
 def test_one_address_failing_on_many_accounts_is_locked_out(account: str) -> None:
     outcomes = [
-        authenticate(f"guess{number}@x.id", "x", address="10.9.9.9").outcome for number in range(30)
+        authenticate(
+            f"guess{number}@x.id", "x", address="10.9.9.9", settings=current_settings()
+        ).outcome
+        for number in range(30)
     ]
     assert "locked" not in outcomes[:30]
-    assert authenticate(account, PASSWORD, address="10.9.9.9").outcome == "locked"
-    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "success"
+    assert (
+        authenticate(account, PASSWORD, address="10.9.9.9", settings=current_settings()).outcome
+        == "locked"
+    )
+    assert (
+        authenticate(account, PASSWORD, address=ADDRESS, settings=current_settings()).outcome
+        == "success"
+    )
 
 
 def test_parallel_guesses_cannot_get_past_the_limit(app_context: Flask, account: str) -> None:
@@ -94,7 +131,9 @@ def test_parallel_guesses_cannot_get_past_the_limit(app_context: Flask, account:
     def guess() -> None:
         with app.app_context():
             start.wait()
-            outcomes.append(authenticate(account, "wrong", address=ADDRESS).outcome)
+            outcomes.append(
+                authenticate(account, "wrong", address=ADDRESS, settings=current_settings()).outcome
+            )
             db.session.remove()
 
     threads = [threading.Thread(target=guess) for _ in range(10)]
@@ -120,8 +159,13 @@ def test_a_password_changed_during_the_check_does_not_sign_in(
 
     def check_then_reset(stored: str, password: str) -> bool:
         matches = real_check(stored, password)
-        reset_password(account, actor="admin", password="another-password-1")
+        reset_password(
+            account, actor="admin", password="another-password-1", hash_method=HASH_METHOD
+        )
         return matches
 
     monkeypatch.setattr(signin_module, "check_password_hash", check_then_reset)
-    assert authenticate(account, PASSWORD, address=ADDRESS).outcome == "failure"
+    assert (
+        authenticate(account, PASSWORD, address=ADDRESS, settings=current_settings()).outcome
+        == "failure"
+    )

@@ -24,13 +24,21 @@ from lms_bridge.accounts import (
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from lms_bridge.models import User
+from tests.conftest import HASH_METHOD
 
 LAMPUNG = "BPSDM Provinsi Lampung"
 BALI = "BPSDM Provinsi Bali"
 
 
 def test_a_created_account_has_a_hashed_one_time_password(app_context: Flask) -> None:
-    issued = create_user(" Siti@BPSDM.id ", "Siti Aminah", "auditor", [LAMPUNG], actor="cli:root")
+    issued = create_user(
+        " Siti@BPSDM.id ",
+        "Siti Aminah",
+        "auditor",
+        [LAMPUNG],
+        actor="cli:root",
+        hash_method=HASH_METHOD,
+    )
     assert issued.generated
     assert issued.email == "siti@bpsdm.id"
     user = db.session.scalar(select(User).where(User.email == "siti@bpsdm.id"))
@@ -46,7 +54,9 @@ def test_a_created_account_has_a_hashed_one_time_password(app_context: Flask) ->
 
 
 def test_a_given_password_is_not_one_time(app_context: Flask) -> None:
-    issued = create_user("a@x.id", "A", "admin", password="kata-sandi-panjang", actor="t")
+    issued = create_user(
+        "a@x.id", "A", "admin", password="kata-sandi-panjang", actor="t", hash_method=HASH_METHOD
+    )
     assert not issued.generated
     account = load_session_account(issued.user_id, _token(issued.user_id))
     assert account is not None
@@ -66,29 +76,31 @@ def test_invalid_accounts_are_refused_and_nothing_is_stored(
     app_context: Flask, email: str, role: str, agencies: list[str], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        create_user(email, "Name", role, agencies, actor="t")
+        create_user(email, "Name", role, agencies, actor="t", hash_method=HASH_METHOD)
     assert list_users() == []
 
 
 def test_a_duplicate_email_and_a_short_password_are_refused(app_context: Flask) -> None:
-    create_user("a@x.id", "A", "viewer", [BALI], actor="t")
+    create_user("a@x.id", "A", "viewer", [BALI], actor="t", hash_method=HASH_METHOD)
     with pytest.raises(AccountInvalid, match="sudah ada"):
-        create_user("A@X.ID", "A again", "viewer", [BALI], actor="t")
+        create_user("A@X.ID", "A again", "viewer", [BALI], actor="t", hash_method=HASH_METHOD)
     with pytest.raises(PasswordRejected):
-        create_user("b@x.id", "B", "viewer", [BALI], password="short", actor="t")
+        create_user(
+            "b@x.id", "B", "viewer", [BALI], password="short", actor="t", hash_method=HASH_METHOD
+        )
     assert [line.email for line in list_users()] == ["a@x.id"]
 
 
 def test_disabling_ends_sessions_and_reset_re_enables_with_a_new_password(
     app_context: Flask,
 ) -> None:
-    issued = create_user("a@x.id", "A", "viewer", [BALI], actor="t")
+    issued = create_user("a@x.id", "A", "viewer", [BALI], actor="t", hash_method=HASH_METHOD)
     token = _token(issued.user_id)
     assert load_session_account(issued.user_id, token) is not None
     disable_user("a@x.id", actor="admin@x.id", reason="pindah tugas")
     assert load_session_account(issued.user_id, token) is None
     assert not list_users()[0].active
-    again = reset_password("a@x.id", actor="admin@x.id")
+    again = reset_password("a@x.id", actor="admin@x.id", hash_method=HASH_METHOD)
     assert again.generated
     assert again.password != issued.password
     assert list_users()[0].active
@@ -101,13 +113,22 @@ def test_disabling_ends_sessions_and_reset_re_enables_with_a_new_password(
 def test_changing_the_password_checks_the_old_one_and_ends_other_sessions(
     app_context: Flask,
 ) -> None:
-    issued = create_user("a@x.id", "A", "viewer", [BALI], actor="t")
+    issued = create_user("a@x.id", "A", "viewer", [BALI], actor="t", hash_method=HASH_METHOD)
     old_token = _token(issued.user_id)
     with pytest.raises(WrongPassword):
-        change_password(issued.user_id, current="wrong-password", new="a-new-password-1")
+        change_password(
+            issued.user_id,
+            current="wrong-password",
+            new="a-new-password-1",
+            hash_method=HASH_METHOD,
+        )
     with pytest.raises(PasswordRejected):
-        change_password(issued.user_id, current=issued.password, new="a@x.id")
-    new_token = change_password(issued.user_id, current=issued.password, new="a-new-password-1")
+        change_password(
+            issued.user_id, current=issued.password, new="a@x.id", hash_method=HASH_METHOD
+        )
+    new_token = change_password(
+        issued.user_id, current=issued.password, new="a-new-password-1", hash_method=HASH_METHOD
+    )
     assert load_session_account(issued.user_id, old_token) is None
     account = load_session_account(issued.user_id, new_token)
     assert account is not None
@@ -168,12 +189,29 @@ def _token(user_id: int) -> str:
 
 
 def test_an_account_may_carry_a_nip_once(app_context: Flask) -> None:
-    create_user("siti@bpsdm.id", "Siti", "viewer", [LAMPUNG], nip=" 198503302010121002 ", actor="t")
+    create_user(
+        "siti@bpsdm.id",
+        "Siti",
+        "viewer",
+        [LAMPUNG],
+        nip=" 198503302010121002 ",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
     user = db.session.scalar(select(User).where(User.email == "siti@bpsdm.id"))
     assert user is not None
     assert user.nip == "198503302010121002"
     with pytest.raises(AccountInvalid, match="NIP"):
-        create_user("budi@bpsdm.id", "Budi", "admin", nip="198503302010121002", actor="t")
+        create_user(
+            "budi@bpsdm.id",
+            "Budi",
+            "admin",
+            nip="198503302010121002",
+            actor="t",
+            hash_method=HASH_METHOD,
+        )
     with pytest.raises(AccountInvalid, match="NIP"):
-        create_user("budi@bpsdm.id", "Budi", "admin", nip="12345", actor="t")
+        create_user(
+            "budi@bpsdm.id", "Budi", "admin", nip="12345", actor="t", hash_method=HASH_METHOD
+        )
     assert db.session.scalar(select(User).where(User.email == "budi@bpsdm.id")) is None

@@ -119,7 +119,7 @@ def test_kept_figures_follow_every_change_of_the_ledger(
 
     entry = db.session.scalars(select(CreditEntry).order_by(CreditEntry.id)).first()
     assert entry is not None
-    reject_credit(entry.id, decided_by="auditor", reason="bukan kegiatan")
+    reject_credit(current_policy(), entry.id, decided_by="auditor", reason="bukan kegiatan")
     decided = read_agency_year(policy, agency=AGENCY, year=2025)
     assert decided.summary.total_jp == Decimal(16)  # a decision moves the figures
 

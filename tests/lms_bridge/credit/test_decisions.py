@@ -61,7 +61,9 @@ def events(entry_id: int) -> list[AuditEvent]:
 
 
 def test_verify_needs_no_reason_and_is_audited(entry_ids: list[int]) -> None:
-    line = verify_credit(entry_ids[0], decided_by="auditor@bpsdm", agencies=[LAMPUNG])
+    line = verify_credit(
+        current_policy(), entry_ids[0], decided_by="auditor@bpsdm", agencies=[LAMPUNG]
+    )
     assert (line.status, line.jp, line.decided_by) == ("verified", Decimal("2.00"), "auditor@bpsdm")
     [event] = events(entry_ids[0])
     assert (event.action, event.actor) == ("credit.verify", "auditor@bpsdm")
@@ -75,14 +77,16 @@ def test_reject_and_revision_require_a_reason_in_indonesian(
     entry_ids: list[int], decide: Any
 ) -> None:
     with pytest.raises(DecisionInvalid) as refused:
-        decide(entry_ids[0], decided_by="a", reason="   ")
+        decide(current_policy(), entry_ids[0], decided_by="a", reason="   ")
     assert refused.value.message.startswith("alasan wajib diisi")
     assert entry(entry_ids[0]).status == "pending"
     assert events(entry_ids[0]) == []
 
 
 def test_reject_stops_counting_with_its_reason(entry_ids: list[int]) -> None:
-    line = reject_credit(entry_ids[0], decided_by="a", reason="Bukan kegiatan pengembangan")
+    line = reject_credit(
+        current_policy(), entry_ids[0], decided_by="a", reason="Bukan kegiatan pengembangan"
+    )
     assert (line.status, line.jp, line.decision_reason) == (
         "rejected",
         Decimal("0.00"),
@@ -93,7 +97,11 @@ def test_reject_stops_counting_with_its_reason(entry_ids: list[int]) -> None:
 
 def test_correct_sets_jp_and_verifies(entry_ids: list[int]) -> None:
     line = correct_credit(
-        entry_ids[0], jp=Decimal("1.5"), decided_by="a", reason="Sertifikat 1,5 JP"
+        current_policy(),
+        entry_ids[0],
+        jp=Decimal("1.5"),
+        decided_by="a",
+        reason="Sertifikat 1,5 JP",
     )
     assert (line.status, line.jp, line.jp_corrected) == (
         "verified",
@@ -109,7 +117,9 @@ def test_correct_sets_jp_and_verifies(entry_ids: list[int]) -> None:
 def test_revision_does_not_count_survives_a_rebuild_and_reopens_on_new_evidence(
     xapi: XAPIClient, entry_ids: list[int]
 ) -> None:
-    line = send_back_credit(entry_ids[0], decided_by="a", reason="Lampirkan sertifikat")
+    line = send_back_credit(
+        current_policy(), entry_ids[0], decided_by="a", reason="Lampirkan sertifikat"
+    )
     assert (line.status, line.jp) == ("needs_revision", Decimal("0.00"))
     policy = current_policy()
     recompute_credit(policy, nominal_jp_lookup(policy, nominal_jp_of_every_module(db.session())))
@@ -124,27 +134,33 @@ def test_revision_does_not_count_survives_a_rebuild_and_reopens_on_new_evidence(
 def test_bulk_verify_is_all_or_nothing_and_audits_each(entry_ids: list[int]) -> None:
     siti = entry_ids[:3]
     with pytest.raises(EntryNotDecidable):
-        verify_credits([*siti[:2], entry_ids[4]], decided_by="a")
+        verify_credits(current_policy(), [*siti[:2], entry_ids[4]], decided_by="a")
     assert [entry(i).status for i in siti] == ["pending"] * 3
     with pytest.raises(EntryNotFound):  # Budi is not Lampung's to decide
-        verify_credits([*siti, entry_ids[3]], decided_by="a", agencies=[LAMPUNG])
+        verify_credits(current_policy(), [*siti, entry_ids[3]], decided_by="a", agencies=[LAMPUNG])
     assert [entry(i).status for i in siti] == ["pending"] * 3
-    lines = verify_credits(siti, decided_by="a", agencies=[LAMPUNG])
+    lines = verify_credits(current_policy(), siti, decided_by="a", agencies=[LAMPUNG])
     assert [line.status for line in lines] == ["verified"] * 3
     assert all(len(events(i)) == 1 for i in siti)
     with pytest.raises(DecisionInvalid):
-        verify_credits([], decided_by="a")
+        verify_credits(current_policy(), [], decided_by="a")
     with pytest.raises(DecisionInvalid):
-        verify_credits([siti[0], siti[0]], decided_by="a")
+        verify_credits(current_policy(), [siti[0], siti[0]], decided_by="a")
 
 
 def test_an_entry_of_another_agency_is_not_found(entry_ids: list[int]) -> None:
     budi = entry_ids[3]
     for decide in (
-        lambda: verify_credit(budi, decided_by="a", agencies=[LAMPUNG]),
-        lambda: reject_credit(budi, decided_by="a", reason="x", agencies=[LAMPUNG]),
-        lambda: send_back_credit(budi, decided_by="a", reason="x", agencies=[LAMPUNG]),
-        lambda: correct_credit(budi, jp=Decimal(1), decided_by="a", reason="x", agencies=[]),
+        lambda: verify_credit(current_policy(), budi, decided_by="a", agencies=[LAMPUNG]),
+        lambda: reject_credit(
+            current_policy(), budi, decided_by="a", reason="x", agencies=[LAMPUNG]
+        ),
+        lambda: send_back_credit(
+            current_policy(), budi, decided_by="a", reason="x", agencies=[LAMPUNG]
+        ),
+        lambda: correct_credit(
+            current_policy(), budi, jp=Decimal(1), decided_by="a", reason="x", agencies=[]
+        ),
     ):
         with pytest.raises(EntryNotFound):
             decide()

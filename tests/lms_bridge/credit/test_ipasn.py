@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.decisions import verify_credit
 from lms_bridge.credit.ipasn import (
     WEIGHTS_FILE,
@@ -64,7 +65,7 @@ def credit(xapi: XAPIClient, *, technical_jp_days: int, webinar: bool, verify: b
     post(xapi, *statements)
     if verify:
         for entry in db.session.scalars(db.select(CreditEntry)).all():
-            verify_credit(entry.id, decided_by="auditor")
+            verify_credit(current_policy(), entry.id, decided_by="auditor")
 
 
 def test_the_shipped_weights_add_up_to_forty_for_every_job_type() -> None:

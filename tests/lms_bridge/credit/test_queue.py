@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from lms_bridge.access import create_client
+from lms_bridge.credit import current_policy
 from lms_bridge.credit.queue import (
     QueueError,
     QueueFilter,
@@ -19,9 +20,10 @@ from lms_bridge.credit.queue import (
     queue_choices,
     queue_page,
 )
+from lms_bridge.db import db
 from lms_bridge.people import import_people
 from tests.blueprints.api.conftest import person_row, post
-from tests.conftest import XAPIClient
+from tests.conftest import HASH_METHOD, XAPIClient
 from tests.lms_bridge.credit.builders import (
     ATTENDED,
     MEETING,
@@ -43,7 +45,13 @@ def person(nip: str, name: str, agency: str, unit: str) -> dict[str, str]:
 
 @pytest.fixture
 def other_lms(app_context: Flask) -> XAPIClient:
-    made = create_client("Open edX Kota Metro", key="edx", secret="edx-secret", scopes=["all"])
+    made = create_client(
+        "Open edX Kota Metro",
+        key="edx",
+        secret="edx-secret",
+        scopes=["all"],
+        hash_method=HASH_METHOD,
+    )
     return XAPIClient(app_context.test_client(), made.key, made.secret)
 
 
@@ -75,7 +83,7 @@ def queue_data(xapi: XAPIClient, other_lms: XAPIClient) -> dict[str, Any]:
 def names(**kwargs: Any) -> list[str | None]:
     kwargs.setdefault("agencies", None)
     kwargs.setdefault("filters", QueueFilter())
-    page = queue_page(**kwargs)
+    page = queue_page(db.session(), current_policy(), **kwargs)
     return [item.name for item in page.items]
 
 
@@ -107,12 +115,12 @@ def test_each_filter_narrows_the_queue(
 
 
 def test_the_lms_client_filter(queue_data: dict[str, Any]) -> None:
-    choices = queue_choices(agencies=None)
+    choices = queue_choices(db.session(), current_policy(), agencies=None)
     clients = {name: client_id for client_id, name in choices.clients}
     assert names(filters=QueueFilter(client_id=clients["Open edX Kota Metro"])) == ["Budi Santoso"]
     assert len(names(filters=QueueFilter(client_id=clients["Moodle BPSDM test"]))) == 3
     assert choices.units == ("Dinas Kesehatan", "Dinas Pendidikan", "Sekretariat Daerah")
-    scoped = queue_choices(agencies=[METRO])
+    scoped = queue_choices(db.session(), current_policy(), agencies=[METRO])
     assert (scoped.agencies, scoped.units) == ((METRO,), ("Sekretariat Daerah",))
 
 
@@ -125,6 +133,8 @@ def test_keyset_pages_walk_the_whole_queue_in_order_once(
     after = None
     while True:
         page = queue_page(
+            db.session(),
+            current_policy(),
             agencies=None,
             filters=QueueFilter(),
             sort=sort,
@@ -148,11 +158,15 @@ def test_keyset_pages_walk_the_whole_queue_in_order_once(
 def test_a_bad_cursor_or_sort_is_refused(queue_data: dict[str, Any]) -> None:
     for kwargs in ({"after": "nonsense"}, {"sort": "name"}, {"after": "x~1", "sort": "jp_low"}):
         with pytest.raises(QueueError):
-            queue_page(agencies=None, filters=QueueFilter(), **kwargs)
+            queue_page(
+                db.session(), current_policy(), agencies=None, filters=QueueFilter(), **kwargs
+            )
 
 
 def test_each_item_reads_as_a_person_reads_it(queue_data: dict[str, Any]) -> None:
-    page = queue_page(agencies=None, filters=QueueFilter(form="webinar"))
+    page = queue_page(
+        db.session(), current_policy(), agencies=None, filters=QueueFilter(form="webinar")
+    )
     [item] = page.items
     [statement] = item.evidence
     assert (item.name, item.entry.nip, item.unit) == ("Siti Aminah", NIP_A, "Dinas Pendidikan")
@@ -164,6 +178,8 @@ def test_each_item_reads_as_a_person_reads_it(queue_data: dict[str, Any]) -> Non
     assert item.rule_title.startswith("Webinar")
     assert '"raw": 85' in statement.raw
     english = queue_page(
+        db.session(),
+        current_policy(),
         agencies=None,
         filters=QueueFilter(form="webinar"),
         language="en",
@@ -173,12 +189,14 @@ def test_each_item_reads_as_a_person_reads_it(queue_data: dict[str, Any]) -> Non
 
 def test_an_entry_page_is_404_outside_the_readers_agencies(queue_data: dict[str, Any]) -> None:
 
-    [budi] = queue_page(agencies=[METRO], filters=QueueFilter()).items
-    assert entry_page(budi.entry.id, agencies=[LAMPUNG]) is None
-    shown = entry_page(budi.entry.id, agencies=[METRO])
+    [budi] = queue_page(
+        db.session(), current_policy(), agencies=[METRO], filters=QueueFilter()
+    ).items
+    assert entry_page(db.session(), current_policy(), budi.entry.id, agencies=[LAMPUNG]) is None
+    shown = entry_page(db.session(), current_policy(), budi.entry.id, agencies=[METRO])
     assert shown is not None
     assert shown.item.name == "Budi Santoso"
-    assert entry_page(987654, agencies=None) is None
+    assert entry_page(db.session(), current_policy(), 987654, agencies=None) is None
 
 
 def test_attachments_open_only_through_an_entry_that_carries_them(
@@ -214,17 +232,17 @@ def test_attachments_open_only_through_an_entry_that_carries_them(
     )
     assert response.status_code == 200, response.get_data()
 
-    [item] = queue_page(agencies=None, filters=QueueFilter()).items
+    [item] = queue_page(db.session(), current_policy(), agencies=None, filters=QueueFilter()).items
     assert [a.name for a in item.evidence[0].attachments] == ["Sertifikat", "Sertifikat"]
-    pdf = evidence_attachment(item.entry.id, digests[0], agencies=[LAMPUNG])
+    pdf = evidence_attachment(db.session(), item.entry.id, digests[0], agencies=[LAMPUNG])
     assert pdf is not None
     assert pdf.content == certificate
     assert (pdf.content_type, pdf.inline) == ("application/pdf", True)
-    html = evidence_attachment(item.entry.id, digests[1], agencies=[LAMPUNG])
+    html = evidence_attachment(db.session(), item.entry.id, digests[1], agencies=[LAMPUNG])
     assert html is not None
     assert (html.content_type, html.inline) == (
         "application/octet-stream",
         False,
     )
-    assert evidence_attachment(item.entry.id, digests[0], agencies=[METRO]) is None
-    assert evidence_attachment(item.entry.id + 1, digests[0], agencies=None) is None
+    assert evidence_attachment(db.session(), item.entry.id, digests[0], agencies=[METRO]) is None
+    assert evidence_attachment(db.session(), item.entry.id + 1, digests[0], agencies=None) is None

@@ -75,7 +75,7 @@ def ledger(xapi: XAPIClient) -> dict[str, int]:
         "d1": entry_of(NIP_D, 1).id,
     }
     for name in ("a1", "a2", "a3", "a4", "d1"):
-        verify_credit(ids[name], decided_by="auditor@bpsdm")
+        verify_credit(current_policy(), ids[name], decided_by="auditor@bpsdm")
     db.session.remove()
     return ids
 
@@ -124,8 +124,10 @@ def test_the_dry_run_says_why_each_entry_is_left_out(
 ) -> None:
     post(xapi, completion(actor=asn(NIP_A), module=5, minutes=30, timestamp="2025-05-05T02:00:00Z"))
     half = entry_of(NIP_A, 5).id
-    verify_credit(half, decided_by="auditor@bpsdm")
-    reject_credit(ledger["a2"], decided_by="auditor@bpsdm", reason="bukan kegiatan ASN")
+    verify_credit(current_policy(), half, decided_by="auditor@bpsdm")
+    reject_credit(
+        current_policy(), ledger["a2"], decided_by="auditor@bpsdm", reason="bukan kegiatan ASN"
+    )
     policy = current_policy()
     no_webinar_code = dataclasses.replace(
         policy,
@@ -154,8 +156,14 @@ def test_an_export_is_recorded_and_the_next_says_what_is_new(
     assert first.recorded.new_rows == 3
     assert count_rows(SiasnExportRow) == 3
 
-    verify_credit(ledger["b1"], decided_by="auditor@bpsdm")
-    correct_credit(ledger["a1"], jp=Decimal(4), decided_by="auditor@bpsdm", reason="4 JP saja")
+    verify_credit(current_policy(), ledger["b1"], decided_by="auditor@bpsdm")
+    correct_credit(
+        current_policy(),
+        ledger["a1"],
+        jp=Decimal(4),
+        decided_by="auditor@bpsdm",
+        reason="4 JP saja",
+    )
     preview = kursus_export(db.session(), current_policy(), agency=AGENCY, year=2025)
     changes = {row.entry_id: row.change for row in preview.rows}
     assert changes == {

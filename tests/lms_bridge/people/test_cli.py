@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 import lms_bridge.cli
+from lms_bridge.db import db
 from lms_bridge.models import ActorMapping, Person
 from lms_bridge.people import get_person
 from tests.conftest import count_rows
@@ -49,7 +50,7 @@ def test_people_import_prints_the_counts(app_context: Flask, tmp_path: Path) -> 
     result = app_context.test_cli_runner().invoke(args=["people", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "dibuat 2, diperbarui 0, tidak berubah 0" in result.output
-    siti = get_person(SITI)
+    siti = get_person(db.session(), SITI)
     assert siti is not None
     assert siti.name == "Siti Aminah, S.Pd."
 

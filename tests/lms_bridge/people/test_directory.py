@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from lms_bridge.db import db
 from lms_bridge.models import Person
 from lms_bridge.people import (
     PeopleImportRejected,
@@ -56,7 +57,7 @@ def test_import_creates_people_with_normalised_values(app_context: Flask) -> Non
     )
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     assert result.changed_nips == {BUDI, SITI}
-    budi = get_person(BUDI)
+    budi = get_person(db.session(), BUDI)
     assert budi is not None
     assert budi.name == "Budi Santoso"
     assert budi.email == "budi@lampung.go.id"
@@ -64,7 +65,7 @@ def test_import_creates_people_with_normalised_values(app_context: Flask) -> Non
         budi.email_sha1
         == hashlib.sha1(b"mailto:budi@lampung.go.id", usedforsecurity=False).hexdigest()
     )
-    siti = get_person(SITI)
+    siti = get_person(db.session(), SITI)
     assert siti is not None
     assert siti.position is None
     assert siti.email is None
@@ -75,7 +76,7 @@ def test_reimport_updates_changed_people_and_counts_the_rest_unchanged(
     app_context: Flask,
 ) -> None:
     import_people([row(BUDI), row(SITI, name="Siti Aminah")])
-    before = get_person(SITI)
+    before = get_person(db.session(), SITI)
     assert before is not None
     created_at = before.created_at
     result = import_people(
@@ -83,7 +84,7 @@ def test_reimport_updates_changed_people_and_counts_the_rest_unchanged(
     )
     assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
     assert result.changed_nips == {SITI, ANDI}
-    siti = get_person(SITI)
+    siti = get_person(db.session(), SITI)
     assert siti is not None
     assert siti.unit == "BPSDM"
     assert siti.created_at == created_at
@@ -93,7 +94,7 @@ def test_reimport_updates_changed_people_and_counts_the_rest_unchanged(
 def test_an_empty_optional_cell_clears_the_stored_value(app_context: Flask) -> None:
     import_people([row(email="budi@lampung.go.id")])
     import_people([row(email="", position="")])
-    budi = get_person(BUDI)
+    budi = get_person(db.session(), BUDI)
     assert budi is not None
     assert (budi.email, budi.email_sha1, budi.position) == (None, None, None)
 
@@ -118,7 +119,7 @@ def test_a_file_with_one_bad_row_writes_nothing_and_names_the_line(app_context: 
 def test_a_bad_file_leaves_the_directory_as_it_was(app_context: Flask) -> None:
     import_people([row(BUDI, unit="Dinas Pendidikan")])
     problems_of([row(BUDI, unit="BPSDM"), row("123")])
-    budi = get_person(BUDI)
+    budi = get_person(db.session(), BUDI)
     assert budi is not None
     assert budi.unit == "Dinas Pendidikan"
 
@@ -170,7 +171,7 @@ def test_an_email_held_by_someone_outside_the_file_is_rejected(app_context: Flas
 def test_an_email_can_move_between_people_the_file_names(app_context: Flask) -> None:
     import_people([row(BUDI, email="a@x.go.id"), row(SITI, email="b@x.go.id")])
     import_people([row(BUDI, email="b@x.go.id"), row(SITI, email="a@x.go.id")])
-    budi, siti = get_person(BUDI), get_person(SITI)
+    budi, siti = get_person(db.session(), BUDI), get_person(db.session(), SITI)
     assert budi is not None
     assert siti is not None
     assert (budi.email, siti.email) == ("b@x.go.id", "a@x.go.id")
@@ -282,16 +283,18 @@ def test_list_people_filters_by_agency_and_pages_by_nip(app_context: Flask) -> N
             row(ANDI, agency="Pemkab Lampung Selatan"),
         ]
     )
-    assert [person.nip for person in list_people()] == [ANDI, BUDI, SITI]
-    first = list_people("Pemprov Lampung", limit=1)
+    assert [person.nip for person in list_people(db.session())] == [ANDI, BUDI, SITI]
+    first = list_people(db.session(), "Pemprov Lampung", limit=1)
     assert [person.nip for person in first] == [BUDI]
-    assert [person.nip for person in list_people("Pemprov Lampung", after=first[-1].nip)] == [SITI]
-    assert list_people("Pemprov Lampung", unit="Tidak Ada") == []
+    assert [
+        person.nip for person in list_people(db.session(), "Pemprov Lampung", after=first[-1].nip)
+    ] == [SITI]
+    assert list_people(db.session(), "Pemprov Lampung", unit="Tidak Ada") == []
 
 
 def test_get_person_accepts_the_printed_form_and_answers_none_when_unknown(
     app_context: Flask,
 ) -> None:
     import_people([row(BUDI)])
-    assert get_person("19850330 201012 1 002") is not None
-    assert get_person(SITI) is None
+    assert get_person(db.session(), "19850330 201012 1 002") is not None
+    assert get_person(db.session(), SITI) is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from lms_bridge.db import unit_of_work
+from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import ActorMapping, Enrollment, Person
 from lms_bridge.people import (
     CsvUnreadable,
@@ -32,7 +32,7 @@ INDONESIAN_PEOPLE = (
 def test_people_import_reads_the_indonesian_headings_in_any_case(app_context: Flask) -> None:
     result = import_people(rows_from_csv(INDONESIAN_PEOPLE))
     assert result.created == 1
-    budi = get_person(BUDI)
+    budi = get_person(db.session(), BUDI)
     assert budi is not None
     assert (budi.name, budi.agency, budi.unit, budi.position, budi.employment) == (
         "Budi Santoso",

@@ -7,7 +7,7 @@ from flask import Flask
 from lms_bridge.access import create_client
 from lms_bridge.db import unit_of_work
 from lms_bridge.programs import enroll_participants
-from tests.conftest import XAPIClient, basic_auth
+from tests.conftest import HASH_METHOD, XAPIClient, basic_auth
 from tests.lms_bridge.programs.builders import latsar_cohort, nips, passing_statements
 
 
@@ -49,7 +49,9 @@ def test_unknown_cohort_or_participant_is_a_404_in_the_error_shape(
 
 def test_a_client_without_the_scope_is_refused(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    writer = create_client("LMS tulis", key="writer", secret="w", scopes=["statements/write"])
+    writer = create_client(
+        "LMS tulis", key="writer", secret="w", scopes=["statements/write"], hash_method=HASH_METHOD
+    )
     response = app_context.test_client().get(
         f"/api/v1/cohorts/{cohort_id}/progress",
         headers={"Authorization": basic_auth(writer.key, writer.secret)},

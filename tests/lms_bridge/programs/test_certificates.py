@@ -166,7 +166,7 @@ def test_the_siasn_export_carries_the_number_on_the_program_s_records(
         select(CreditEntry.id).where(CreditEntry.status.in_(("pending", "needs_revision")))
     ).all()
     if open_ids:
-        verify_credits(list(open_ids), decided_by="auditor@lampung.go.id")
+        verify_credits(current_policy(), list(open_ids), decided_by="auditor@lampung.go.id")
 
     def numbers() -> dict[str, set[str | None]]:
         with unit_of_work(writes=False) as session:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms_bridge.accounts import Principal
 from lms_bridge.audit.trail import history
+from lms_bridge.credit import current_policy
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import CreditEvidence, Statement
 from lms_bridge.programs import cohort_progress
@@ -82,7 +83,12 @@ def test_attendance_moves_progress_and_jp_and_a_void_moves_them_back(app_context
     instructor = _instructor(cohort_id)
     assert _row(cohort_id, people[0]) == ("not_started", 0, 0)
     recorded = record_attendance(
-        instructor, cohort_id=cohort_id, module_code="klasikal", on=DAY, nips=people[:2]
+        current_policy(),
+        instructor,
+        cohort_id=cohort_id,
+        module_code="klasikal",
+        on=DAY,
+        nips=people[:2],
     )
     assert len(recorded.statement_ids) == 2
     assert _row(cohort_id, people[0]) == ("completed", 54, 0)
@@ -131,6 +137,7 @@ def test_a_coach_records_workplace_assessments_by_the_modules_rule(app_context: 
     cohort_id, _ = latsar_cohort(people)
     coach = _coach(cohort_id, people[0])
     record_assessment(
+        current_policy(),
         coach,
         cohort_id=cohort_id,
         nip=people[0],
@@ -144,6 +151,7 @@ def test_a_coach_records_workplace_assessments_by_the_modules_rule(app_context: 
         row = cohort_progress(session, cohort_id).participants[0]
     assert row.modules["seminar-aktualisasi"].status == "failed"  # below min_score 70
     later = record_assessment(
+        current_policy(),
         coach,
         cohort_id=cohort_id,
         nip=people[0],
@@ -152,6 +160,7 @@ def test_a_coach_records_workplace_assessments_by_the_modules_rule(app_context: 
         completed=True,
     )
     habituasi = record_assessment(
+        current_policy(),
         coach,
         cohort_id=cohort_id,
         nip=people[0],
@@ -160,6 +169,7 @@ def test_a_coach_records_workplace_assessments_by_the_modules_rule(app_context: 
         completed=True,
     )
     scored = record_assessment(
+        current_policy(),
         coach,
         cohort_id=cohort_id,
         nip=people[0],
@@ -204,18 +214,29 @@ def test_records_stay_inside_the_recorders_scope(app_context: Flask) -> None:
     refusals = [
         (
             lambda: record_attendance(
-                instructor, cohort_id=other_id, module_code="klasikal", on=DAY, nips=nips(1)
+                current_policy(),
+                instructor,
+                cohort_id=other_id,
+                module_code="klasikal",
+                on=DAY,
+                nips=nips(1),
             ),
             "not_found",
         ),
         (
             lambda: record_attendance(
-                instructor, cohort_id=cohort_id, module_code="habituasi", on=DAY, nips=people[:1]
+                current_policy(),
+                instructor,
+                cohort_id=cohort_id,
+                module_code="habituasi",
+                on=DAY,
+                nips=people[:1],
             ),
             "not_classical",
         ),
         (
             lambda: record_attendance(
+                current_policy(),
                 instructor,
                 cohort_id=cohort_id,
                 module_code="klasikal",
@@ -226,12 +247,18 @@ def test_records_stay_inside_the_recorders_scope(app_context: Flask) -> None:
         ),
         (
             lambda: record_attendance(
-                instructor, cohort_id=cohort_id, module_code="klasikal", on=DAY, nips=[]
+                current_policy(),
+                instructor,
+                cohort_id=cohort_id,
+                module_code="klasikal",
+                on=DAY,
+                nips=[],
             ),
             "no_participants",
         ),
         (
             lambda: record_attendance(
+                current_policy(),
                 instructor,
                 cohort_id=cohort_id,
                 module_code="klasikal",
@@ -242,12 +269,18 @@ def test_records_stay_inside_the_recorders_scope(app_context: Flask) -> None:
         ),
         (
             lambda: record_attendance(
-                coach, cohort_id=cohort_id, module_code="klasikal", on=DAY, nips=people[:1]
+                current_policy(),
+                coach,
+                cohort_id=cohort_id,
+                module_code="klasikal",
+                on=DAY,
+                nips=people[:1],
             ),
             "role",
         ),
         (
             lambda: record_assessment(
+                current_policy(),
                 coach,
                 cohort_id=cohort_id,
                 nip=people[1],
@@ -259,6 +292,7 @@ def test_records_stay_inside_the_recorders_scope(app_context: Flask) -> None:
         ),
         (
             lambda: record_assessment(
+                current_policy(),
                 coach,
                 cohort_id=cohort_id,
                 nip=people[0],
@@ -270,6 +304,7 @@ def test_records_stay_inside_the_recorders_scope(app_context: Flask) -> None:
         ),
         (
             lambda: record_assessment(
+                current_policy(),
                 coach,
                 cohort_id=cohort_id,
                 nip=people[0],
@@ -281,6 +316,7 @@ def test_records_stay_inside_the_recorders_scope(app_context: Flask) -> None:
         ),
         (
             lambda: record_assessment(
+                current_policy(),
                 instructor,
                 cohort_id=cohort_id,
                 nip=people[0],
@@ -345,7 +381,12 @@ def test_the_download_is_the_apis_matrix_cell_for_cell(
     people = nips(2)
     cohort_id, _ = latsar_cohort(people)
     record_attendance(
-        _instructor(cohort_id), cohort_id=cohort_id, module_code="klasikal", on=DAY, nips=people[:1]
+        current_policy(),
+        _instructor(cohort_id),
+        cohort_id=cohort_id,
+        module_code="klasikal",
+        on=DAY,
+        nips=people[:1],
     )
     api = xapi.get(f"/api/v1/cohorts/{cohort_id}/progress").get_json()
     with unit_of_work(writes=False) as session:

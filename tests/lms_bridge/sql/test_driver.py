@@ -18,7 +18,7 @@ from lms_bridge.credit.ledger import EvidenceFacts, evidence_facts
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import CreditEntry, CreditEvidence, Statement
 from lms_bridge.sql.driver import DriverQuery, copy_on_driver, driver_rows, execute_on_driver
-from tests.conftest import XAPIClient, empty_all_tables, make_settings
+from tests.conftest import HASH_METHOD, XAPIClient, empty_all_tables, make_settings
 from tests.queries import recorded_queries
 from tests.statements import statement
 
@@ -34,15 +34,15 @@ CLIENTS_BY_KEYS = DriverQuery(
 
 
 def test_a_list_binds_as_a_set_of_values_and_json_comes_back_decoded(app_context: Flask) -> None:
-    create_client("A", key="key-a", scopes=["statements/read"])
-    create_client("B", key="key-b", scopes=["all", "state"])
-    create_client("C", key="key-c")
+    create_client("A", key="key-a", scopes=["statements/read"], hash_method=HASH_METHOD)
+    create_client("B", key="key-b", scopes=["all", "state"], hash_method=HASH_METHOD)
+    create_client("C", key="key-c", hash_method=HASH_METHOD)
     rows = driver_rows(db.session(), CLIENTS_BY_KEYS, {"keys": ["key-b", "key-a", "nobody"]})
     assert rows == [("key-a", ["statements/read"]), ("key-b", ["all", "state"])]
 
 
 def test_an_empty_list_matches_nothing(app_context: Flask) -> None:
-    create_client("A", key="key-a")
+    create_client("A", key="key-a", hash_method=HASH_METHOD)
     assert driver_rows(db.session(), CLIENTS_BY_KEYS, {"keys": []}) == []
 
 
@@ -141,7 +141,7 @@ def test_a_query_planned_each_time_is_never_kept_as_a_prepared_statement(
     postgres_app: Flask,
 ) -> None:
     """A cached generic plan outlives the table size it was chosen for; these reads skip it."""
-    create_client("A", key="key-a")
+    create_client("A", key="key-a", hash_method=HASH_METHOD)
     planned_each_time = DriverQuery(
         postgresql=CLIENTS_BY_KEYS.postgresql.replace("ORDER BY key", "ORDER BY key ASC"),
         sqlite=CLIENTS_BY_KEYS.sqlite,
@@ -162,7 +162,7 @@ def test_every_driver_call_fires_the_execution_events_sqlalchemy_fires(
     app_context: Flask,
 ) -> None:
     """So a test counts these queries like any other, without patching the code."""
-    create_client("A", key="key-a", scopes=["statements/read"])
+    create_client("A", key="key-a", scopes=["statements/read"], hash_method=HASH_METHOD)
     after: list[str] = []
 
     def note_after(_conn: object, _cursor: object, sql: str, *_: object) -> None:
@@ -195,7 +195,7 @@ def test_every_driver_call_fires_the_execution_events_sqlalchemy_fires(
 
 
 def test_without_listeners_nothing_is_announced(app_context: Flask) -> None:
-    create_client("A", key="key-a", scopes=["statements/read"])
+    create_client("A", key="key-a", scopes=["statements/read"], hash_method=HASH_METHOD)
     assert not db.session().connection().dispatch.before_cursor_execute
     rows = driver_rows(db.session(), CLIENTS_BY_KEYS, {"keys": ["key-a"]})
     assert rows == [("key-a", ["statements/read"])]
