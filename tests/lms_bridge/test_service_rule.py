@@ -24,7 +24,7 @@ ENTRY_POINTS = (
     "db.py",  # defines db and unit_of_work, which opens a use case's session
     "settings.py",  # defines current_settings
     "credit/__init__.py",  # defines current_policy and active_policy (and the rematch use cases)
-    "credit/active_policy.py",  # the holder behind current_policy: looks only while no session holds one
+    "credit/active_policy.py",  # behind current_policy: looks only while no session is open
     "ingest.py",  # record_statements: the statement use case, one batch's policy and settings
 )
 """Modules (relative to lms_bridge/) allowed to read the app's session, policy and settings."""
