@@ -18,7 +18,6 @@ from lms_bridge.accounts import assign_cohort, assign_participant
 from lms_bridge.db import db
 from lms_bridge.models import Enrollment
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, LiveSite, sign_in
 from tests.conftest import basic_auth
 from tests.lms_bridge.programs.builders import (
@@ -29,6 +28,7 @@ from tests.lms_bridge.programs.builders import (
     passing_statements,
     siasn,
 )
+from tests.people import person_row
 
 NAMES = [
     "Siti Aminah", "Budi Santoso", "Dewi Lestari", "Agus Salim", "Rina Marlina", "Yusuf Hidayat",

@@ -6,15 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from tests.blueprints.api.conftest import (
-    AGENCY,
-    OTHER_AGENCY,
-    ApiClient,
-    QueryLog,
-    add_people,
-    person_row,
-    post,
-)
+from tests.blueprints.api.conftest import ApiClient, QueryLog, post
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import (
     ATTENDED,
@@ -24,6 +16,7 @@ from tests.lms_bridge.credit.builders import (
     asn,
     completion,
 )
+from tests.people import AGENCY, OTHER_AGENCY, add_people, person_row
 
 NIP_C = "199507172019022001"
 NIP_D = "198801012012011004"

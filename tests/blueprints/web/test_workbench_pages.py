@@ -14,10 +14,10 @@ from lms_bridge.access import create_client
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
 from tests.conftest import basic_auth
 from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user
+from tests.people import person_row
 from xapi.multipart import AttachmentPart, build_multipart
 
 ENTRY = re.compile(r'data-entry-id="(\d+)"')

@@ -34,6 +34,7 @@ from tests.lms_bridge.credit.builders import (
     moodle_user,
     void,
 )
+from tests.people import person_row
 
 SITI = {
     "nip": NIP_A,
@@ -194,15 +195,9 @@ def test_recompute_keeps_auditors_decisions_and_reports_changes(
 
 def test_a_directory_change_moves_credit_of_an_email_identified_actor(xapi: XAPIClient) -> None:
     def person(nip: str, email: str) -> dict[str, str]:
-        return {
-            "nip": nip,
-            "name": f"ASN {nip}",
-            "agency": "BPSDM Provinsi Lampung",
-            "unit": "PKM",
-            "position": "",
-            "email": email,
-            "employment": "PNS",
-        }
+        return person_row(
+            nip, f"ASN {nip}", agency="BPSDM Provinsi Lampung", unit="PKM", email=email
+        )
 
     import_people(
         [person(NIP_A, "siti@lampungprov.go.id"), person(NIP_B, "budi@lampungprov.go.id")]

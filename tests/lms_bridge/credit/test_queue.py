@@ -20,7 +20,7 @@ from lms_bridge.credit.queue import (
     queue_page,
 )
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row, post
+from tests.blueprints.api.conftest import post
 from tests.conftest import XAPIClient
 from tests.lms_bridge.credit.builders import (
     ATTENDED,
@@ -30,6 +30,7 @@ from tests.lms_bridge.credit.builders import (
     asn,
     completion,
 )
+from tests.people import person_row
 from xapi.multipart import AttachmentPart, build_multipart
 
 LAMPUNG = "Pemerintah Provinsi Lampung"

@@ -26,9 +26,9 @@ from lms_bridge.programs.certificates import (
     verify_certificate,
 )
 from lms_bridge.programs.errors import CertificateRefused
-from tests.blueprints.api.conftest import person_row
 from tests.conftest import XAPIClient
 from tests.lms_bridge.programs.builders import LATSAR, latsar_cohort, nips, passing_statements
+from tests.people import person_row
 
 LAMPUNG = ["BPSDM Provinsi Lampung"]
 
