@@ -22,8 +22,8 @@ from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite, sign_in
 from tests.conftest import basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 XSS = "<script>alert(1)</script>"
 THIRTY_MINUTE_JP = (

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 from tests.people import NIP_PPPK, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 
 def day(n: int) -> str:

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 from tests.people import AGENCY, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 PATH = f"/agencies/{quote(AGENCY)}/siasn"
 

@@ -19,8 +19,8 @@ from lms_bridge.models import CreditEntry, SiasnExport
 from lms_bridge.people import import_people
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
 from tests.conftest import basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 NIP_BALI = "198801012012011004"
 SCRIPT = "<script>alert(1)</script>"

@@ -17,8 +17,8 @@ from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from tests.blueprints.api.conftest import post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
 from tests.people import AGENCY, NIP_PPPK, OTHER_AGENCY, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 NIP_C = "199507172019022001"
 NIP_D = "198801012012011004"

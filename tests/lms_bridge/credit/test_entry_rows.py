@@ -21,7 +21,7 @@ from lms_bridge.lrs import bulk
 from lms_bridge.lrs.bulk import SMALL_INSERT_ROWS
 from lms_bridge.models import CreditEntry, CreditEvidence
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, completion
+from tests.statements import NIP_A, completion
 
 COMPARED = [item.name for item in fields(StoredEntry) if item.name != "changed"]
 

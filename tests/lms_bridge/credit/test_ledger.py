@@ -26,15 +26,8 @@ from lms_bridge.people import identity
 from lms_bridge.people.directory import import_people
 from lms_bridge.people.identity import import_actor_mappings
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import (
-    MOODLE,
-    NIP_A,
-    NIP_B,
-    completion,
-    moodle_user,
-    void,
-)
 from tests.people import person_row
+from tests.statements import MOODLE, NIP_A, NIP_B, completion, moodle_user, void
 
 SITI = {
     "nip": NIP_A,

@@ -30,7 +30,7 @@ from lms_bridge.models.credit import CreditEvidence
 from lms_bridge.people.directory import import_people
 from lms_bridge.people.identity import import_actor_mappings
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import MOODLE, asn, completion, moodle_user, void
+from tests.statements import MOODLE, asn, completion, moodle_user, void
 
 PEOPLE = 60
 CHUNK = 10

@@ -30,23 +30,22 @@ from lms_bridge.programs.derive import (
     derive_program,
 )
 from lms_bridge.programs.template import parse_template, shipped_templates
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import XAPIClient, count_rows
-from tests.lms_bridge.programs.builders import (
+from tests.statements import (
     ATTENDED,
     COMPLETED,
     FAILED,
     LATSAR,
-    LMS,
     PASSED,
     VIEWED,
-    latsar_cohort,
     module_statement,
-    moodle_user,
-    nips,
     passing_statements,
-    siasn,
     void,
 )
+from tests.statements import MOODLE as LMS
+from tests.statements import asn as siasn
+from tests.statements import plugin_user as moodle_user
 
 RULE = ModuleRule(
     id=1,
