@@ -20,10 +20,10 @@ from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite, sign_in
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
+from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 XSS = "<script>alert(1)</script>"
 THIRTY_MINUTE_JP = (

@@ -18,17 +18,11 @@ from lms_bridge.accounts import assign_cohort, assign_participant
 from lms_bridge.db import db
 from lms_bridge.models import Enrollment
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, LiveSite, sign_in
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.programs.builders import (
-    COMPLETED,
-    latsar_cohort,
-    module_statement,
-    nips,
-    passing_statements,
-    siasn,
-)
+from tests.people import person_row
+from tests.statements import COMPLETED, asn, module_statement, passing_statements
 
 NAMES = [
     "Siti Aminah", "Budi Santoso", "Dewi Lestari", "Agus Salim", "Rina Marlina", "Yusuf Hidayat",
@@ -68,7 +62,7 @@ class Cohorts:
         statements = list(passing_statements(self.ours[0]))
         for i, nip in enumerate(self.ours[1:], start=1):
             statements += [
-                module_statement(module, actor=siasn(nip), verb=COMPLETED)
+                module_statement(module, actor=asn(nip), verb=COMPLETED)
                 for module in elearning[: i % 6]
             ]
         self.post(statements)

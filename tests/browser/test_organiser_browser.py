@@ -18,8 +18,9 @@ from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.cohorts import create_cohort, enroll_participants
 from lms_bridge.programs.template import load_template, shipped_templates
 from tests.browser.conftest import AGENCY_A, AGENCY_B, VIEWPORT, LiveSite, sign_in
+from tests.cohorts import ENDS, STARTS, nips
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.programs.builders import ENDS, STARTS, nips, passing_statements
+from tests.statements import passing_statements
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -15,7 +15,7 @@ from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from tests.blueprints.web.test_report_pages import NIP_BALI, SCRIPT, seed
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B
+from tests.statements import NIP_A, NIP_B
 
 YEAR = "/2025"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, AGENCY_B, PASSWORD, LiveSite, sign_in
+from tests.people import person_row
 
 
 def test_sign_in_lands_on_home_in_indonesian(

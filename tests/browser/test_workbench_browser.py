@@ -17,10 +17,10 @@ from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite, sign_in
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user
+from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, completion, moodle_user
 
 XSS = "<script>alert(1)</script>"
 

@@ -1,9 +1,9 @@
-"""The store's emitter checks (tests/blueprints/test_emitter_statements.py) on the full
+"""The store's emitter checks (tests/blueprints/xapi/test_emitter_statements.py) on the full
 corpus: every real statement accepted and read back exactly, on both databases."""
 
 from __future__ import annotations
 
-from tests.blueprints.test_emitter_statements import (
+from tests.blueprints.xapi.test_emitter_statements import (
     BARE_UUID_GROUPING,
     GROUP_ACTIVITY,
     UNNAMED_ACTIVITY,

@@ -24,7 +24,7 @@ from lms_bridge.models.credit import CreditEntry
 from tests.conftest import HASH_METHOD, make_settings
 from tests.deploy.conftest import pgbouncer_show, stop
 from tests.e2e.conftest import free_port, start_gunicorn
-from tests.statements import agent, statement, voiding
+from tests.statements import agent, statement, void
 
 pytestmark = pytest.mark.deploy
 
@@ -126,7 +126,9 @@ def test_statements_credit_and_voids_through_transaction_pooling(
     assert len(page["statements"]) == THREADS * POSTS_PER_THREAD + 160
 
     # Voiding through the pooler: the statement is gone from queries, its credit revoked.
-    status, _ = call(f"{endpoint}/statements", client.key, "POST", voiding(stored_id))
+    status, _ = call(
+        f"{endpoint}/statements", client.key, "POST", void(stored_id, actor=agent("admin"))
+    )
     assert status == 200
     status, _ = call(f"{endpoint}/statements?statementId={stored_id}", client.key)
     assert status == 404

@@ -29,6 +29,7 @@ from lms_bridge.app import create_app
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models.programs import WebhookDelivery
 from lms_bridge.programs import add_subscription
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import HASH_METHOD, make_settings
 from tests.deploy.conftest import (
     DEPLOY,
@@ -40,9 +41,8 @@ from tests.deploy.conftest import (
     wait_for_port,
 )
 from tests.e2e.conftest import free_port, start_gunicorn
-from tests.lms_bridge.programs.builders import latsar_cohort, nips, passing_statements
 from tests.lms_bridge.programs.receiver import Receiver, receiving
-from tests.statements import agent, statement
+from tests.statements import agent, passing_statements, statement
 
 pytestmark = pytest.mark.deploy
 

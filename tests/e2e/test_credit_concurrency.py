@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from tests.e2e.conftest import LiveServer, post_raw
-from tests.lms_bridge.credit.builders import NIP_A, completion
+from tests.statements import NIP_A, completion
 
 WRITERS = 8
 

@@ -35,7 +35,7 @@ from lms_bridge.models import (
 )
 from tests.conftest import HASH_METHOD, basic_auth, empty_all_tables
 from tests.e2e.conftest import free_port, start_gunicorn
-from tests.lms_bridge.credit.builders import asn, completion
+from tests.statements import asn, completion
 from xapi.identifiers import index_statement
 
 CLIENTS = 4

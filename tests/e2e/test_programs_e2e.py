@@ -26,21 +26,20 @@ from flask import Flask
 from lms_bridge.db import unit_of_work
 from lms_bridge.people import import_actor_mappings, import_people
 from lms_bridge.programs import add_subscription
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import LiveServer
-from tests.lms_bridge.programs.builders import (
+from tests.lms_bridge.programs.receiver import Receiver, free_port, receiving
+from tests.statements import (
     ATTENDED,
     COMPLETED,
-    LMS,
     MODES,
+    MOODLE,
     PASSED,
-    latsar_cohort,
     module_statement,
-    moodle_user,
-    nips,
+    plugin_user,
     void,
 )
-from tests.lms_bridge.programs.receiver import Receiver, free_port, receiving
 
 SECRET_KEY = "test-secret-key"
 LMS_BRIDGE_COMMAND = str(Path(sys.executable).parent / "lms-bridge")
@@ -70,7 +69,7 @@ def _statements(
     user_id: int, scores: dict[str, float], *, registration: str | None, skip: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     """One participant's statements: every module but ``skip``, scored modules at ``scores``."""
-    actor = moodle_user(user_id)
+    actor = plugin_user(user_id)
     statements = []
     for module, mode in MODES.items():
         if module in skip:
@@ -122,7 +121,7 @@ def test_a_latsar_cohort_of_30_end_to_end(live_server: LiveServer, app: Flask) -
         )
         import_actor_mappings(
             [
-                {"homePage": LMS, "account_name": str(1000 + i), "nip": nip}
+                {"homePage": MOODLE, "account_name": str(1000 + i), "nip": nip}
                 for i, nip in enumerate(participants)
             ]
         )

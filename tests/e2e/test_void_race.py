@@ -18,7 +18,7 @@ from sqlalchemy import select
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry, CreditEvidence, Statement
 from tests.e2e.conftest import LiveServer, post_raw
-from tests.lms_bridge.credit.builders import completion, void
+from tests.statements import completion, void
 
 PAIRS = 100
 """Each pair is one race; all must end voided (the defect lost 29 of 50)."""

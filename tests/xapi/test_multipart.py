@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.statement_files import FIXTURES
+from tests.statements import suite_attachment, suite_statement
 from xapi.errors import BadRequest
 from xapi.multipart import (
     AttachmentPart,
@@ -35,26 +36,6 @@ TEXT_3 = b"and a third one nobody asked for"
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def attachment(data: bytes, **extra: Any) -> dict[str, Any]:
-    return {
-        "usageType": "http://example.com/attachment-usage/test",
-        "display": {"en-US": "A test attachment"},
-        "contentType": "text/plain",
-        "length": len(data),
-        "sha2": sha256(data),
-        **extra,
-    }
-
-
-def statement(*attachments: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "actor": {"mbox": "mailto:sample.agent@example.com", "objectType": "Agent"},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
-        "object": {"id": "http://www.example.com/tincan/activities/multipart"},
-        "attachments": list(attachments),
-    }
 
 
 def body(*parts: tuple[list[str], bytes], boundary: str = SUITE_BOUNDARY) -> bytes:
@@ -111,7 +92,9 @@ def test_built_body_round_trips_through_the_parser() -> None:
         ),
         AttachmentPart(sha2=sha256(b""), content_type="application/octet-stream", content=b""),
     ]
-    statements_json = json.dumps([statement(attachment(binary)), statement(attachment(TEXT_1))])
+    statements_json = json.dumps(
+        [suite_statement(suite_attachment(binary)), suite_statement(suite_attachment(TEXT_1))]
+    )
 
     header, raw = build_multipart(statements_json.encode(), parts)
     parsed = parse_multipart(header, raw)
@@ -199,7 +182,7 @@ def test_body_that_never_uses_its_boundary_is_rejected() -> None:
 
 def test_body_without_first_boundary_is_rejected() -> None:
     """XAPI-00131 'should fail if boundary not provided in body': the JSON becomes preamble."""
-    data = statement(attachment(TEXT_1))
+    data = suite_statement(suite_attachment(TEXT_1))
     headers, content = json_part(data)
     raw = headers[0].encode() + b"\r\n\r\n" + content + b"\r\n" + body(text_part(TEXT_1))
 
@@ -209,7 +192,7 @@ def test_body_without_first_boundary_is_rejected() -> None:
 
 def test_body_without_boundary_before_attachment_leaves_the_attachment_without_a_part() -> None:
     """XAPI-00130: the attachment's headers and data end up inside the JSON part."""
-    data = statement(attachment(TEXT_1))
+    data = suite_statement(suite_attachment(TEXT_1))
     raw = body(
         (
             ["Content-Type: application/json"],
@@ -312,7 +295,7 @@ def test_first_part_may_name_a_charset() -> None:
 
 def test_statements_split_over_two_json_parts_are_rejected() -> None:
     """XAPI-00133: the second JSON part has no hash header, so it is no attachment."""
-    data = statement(attachment(TEXT_1))
+    data = suite_statement(suite_attachment(TEXT_1))
     raw = body(json_part(data), json_part(data), text_part(TEXT_1))
 
     with pytest.raises(BadRequest, match="X-Experience-API-Hash"):
@@ -330,7 +313,7 @@ def test_body_with_only_a_close_delimiter_is_rejected() -> None:
 def test_part_without_hash_header_is_rejected() -> None:
     """XAPI-00132 'should fail when attachments missing header X-Experience-API-Hash'."""
     raw = body(
-        json_part(statement(attachment(TEXT_1))),
+        json_part(suite_statement(suite_attachment(TEXT_1))),
         (["Content-Type: text/plain", "Content-Transfer-Encoding: binary"], TEXT_1),
     )
 
@@ -341,7 +324,7 @@ def test_part_without_hash_header_is_rejected() -> None:
 def test_part_whose_hash_does_not_match_its_content_is_rejected() -> None:
     """XAPI-00132 'should fail when ... X-Experience-API-Hash does not match sha2'."""
     wrong = "b018994f8bbe0f08992a65c48c8c8c56f09e9baceaa6227ed85c90ae52b73c89"
-    raw = body(json_part(statement(attachment(TEXT_1))), text_part(TEXT_1, sha2=wrong))
+    raw = body(json_part(suite_statement(suite_attachment(TEXT_1))), text_part(TEXT_1, sha2=wrong))
 
     with pytest.raises(BadRequest, match="does not match the SHA-2 of its content"):
         parse_multipart(SUITE_HEADER, raw)
@@ -351,7 +334,7 @@ def test_part_sent_as_base64_is_rejected() -> None:
     """XAPI-00135: Content-Transfer-Encoding must be binary."""
     headers, content = text_part(TEXT_1)
     headers[1] = "Content-Transfer-Encoding: base64"
-    raw = body(json_part(statement(attachment(TEXT_1))), (headers, content))
+    raw = body(json_part(suite_statement(suite_attachment(TEXT_1))), (headers, content))
 
     with pytest.raises(BadRequest, match="Content-Transfer-Encoding"):
         parse_multipart(SUITE_HEADER, raw)
@@ -396,7 +379,9 @@ def test_upper_case_hash_is_accepted_and_keyed_in_lower_case() -> None:
     parts = parse_multipart(SUITE_HEADER, raw).parts
 
     assert list(parts) == [sha256(TEXT_1)]
-    check_attachments([statement(attachment(TEXT_1, sha2=sha256(TEXT_1).upper()))], parts)
+    check_attachments(
+        [suite_statement(suite_attachment(TEXT_1, sha2=sha256(TEXT_1).upper()))], parts
+    )
 
 
 def test_same_data_sent_twice_is_kept_once() -> None:
@@ -423,37 +408,44 @@ def parts_for(*datas: bytes) -> dict[str, AttachmentPart]:
 
 def test_attachments_with_their_parts_are_accepted() -> None:
     check_attachments(
-        [statement(attachment(TEXT_1), attachment(TEXT_2))], parts_for(TEXT_1, TEXT_2)
+        [suite_statement(suite_attachment(TEXT_1), suite_attachment(TEXT_2))],
+        parts_for(TEXT_1, TEXT_2),
     )
 
 
 def test_attachment_without_file_url_and_without_part_is_rejected() -> None:
     """XAPI-00129: two attachments declared, one part sent."""
     with pytest.raises(BadRequest, match=r"statements\[0\]\.attachments\[1\] has no fileUrl"):
-        check_attachments([statement(attachment(TEXT_1), attachment(TEXT_2))], parts_for(TEXT_1))
+        check_attachments(
+            [suite_statement(suite_attachment(TEXT_1), suite_attachment(TEXT_2))], parts_for(TEXT_1)
+        )
 
 
 def test_part_that_matches_no_attachment_is_rejected() -> None:
     """XAPI-00128: an excess multipart section."""
     with pytest.raises(BadRequest, match="matches no attachment"):
         check_attachments(
-            [statement(attachment(TEXT_1), attachment(TEXT_2))], parts_for(TEXT_1, TEXT_2, TEXT_3)
+            [suite_statement(suite_attachment(TEXT_1), suite_attachment(TEXT_2))],
+            parts_for(TEXT_1, TEXT_2, TEXT_3),
         )
 
 
 def test_attachments_with_file_url_need_no_part() -> None:
     """Communication 1.5.1 / XAPI-00127: application/json is fine when every attachment has one."""
-    check_attachments([statement(attachment(TEXT_1, fileUrl="http://over.there.com/file.txt"))], {})
+    check_attachments(
+        [suite_statement(suite_attachment(TEXT_1, fileUrl="http://over.there.com/file.txt"))], {}
+    )
 
 
 def test_application_json_request_with_attachment_lacking_file_url_is_rejected() -> None:
     with pytest.raises(BadRequest, match="no fileUrl"):
-        check_attachments([statement(attachment(TEXT_1))], {})
+        check_attachments([suite_statement(suite_attachment(TEXT_1))], {})
 
 
 def test_attachment_with_file_url_may_still_carry_its_data() -> None:
     check_attachments(
-        [statement(attachment(TEXT_1, fileUrl="http://over.there.com/file.txt"))], parts_for(TEXT_1)
+        [suite_statement(suite_attachment(TEXT_1, fileUrl="http://over.there.com/file.txt"))],
+        parts_for(TEXT_1),
     )
 
 
@@ -464,13 +456,14 @@ def test_statements_without_attachments_accept_no_parts() -> None:
 
 def test_one_part_serves_the_same_attachment_in_several_statements() -> None:
     check_attachments(
-        [statement(attachment(TEXT_1)), statement(attachment(TEXT_1))], parts_for(TEXT_1)
+        [suite_statement(suite_attachment(TEXT_1)), suite_statement(suite_attachment(TEXT_1))],
+        parts_for(TEXT_1),
     )
 
 
 def test_substatement_attachment_needs_its_part_too() -> None:
-    outer = statement()
-    outer["object"] = {**statement(attachment(TEXT_2)), "objectType": "SubStatement"}
+    outer = suite_statement()
+    outer["object"] = {**suite_statement(suite_attachment(TEXT_2)), "objectType": "SubStatement"}
 
     check_attachments([outer], parts_for(TEXT_2))
     with pytest.raises(BadRequest, match=r"statements\[0\]\.object\.attachments\[0\]"):
@@ -478,11 +471,11 @@ def test_substatement_attachment_needs_its_part_too() -> None:
 
 
 def test_attachment_without_sha2_or_file_url_is_rejected() -> None:
-    broken = attachment(TEXT_1)
+    broken = suite_attachment(TEXT_1)
     del broken["sha2"]
 
     with pytest.raises(BadRequest, match="neither a fileUrl nor a sha2"):
-        check_attachments([statement(broken)], {})
+        check_attachments([suite_statement(broken)], {})
 
 
 def test_declared_length_is_not_compared_with_the_part_size() -> None:
@@ -492,4 +485,4 @@ def test_declared_length_is_not_compared_with_the_part_size() -> None:
     raw = body(json_part([]), text_part(hex_text))
 
     parts = parse_multipart(SUITE_HEADER, raw).parts
-    check_attachments([statement(attachment(hex_text, length=len(TEXT_1)))], parts)
+    check_attachments([suite_statement(suite_attachment(hex_text, length=len(TEXT_1)))], parts)

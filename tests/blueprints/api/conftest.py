@@ -1,4 +1,4 @@
-"""Clients of the JSON API with one scope each, and credit made by posting statements."""
+"""Clients of the JSON API with one scope each, and statements posted through the LRS."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ from sqlalchemy import event
 
 from lms_bridge.access import create_client
 from lms_bridge.db import db
-from lms_bridge.people import import_people
 from tests.conftest import HASH_METHOD, XAPIClient, basic_auth
-
-AGENCY = "Pemerintah Provinsi Lampung"
-OTHER_AGENCY = "Pemerintah Kota Bandar Lampung"
-NIP_PPPK = "199203152022211003"
 
 
 class ApiClient:
@@ -99,30 +94,6 @@ def post(xapi: XAPIClient, *statements: dict[str, Any]) -> None:
     """Store statements through the LRS, which credits them."""
     response = xapi.post_statements(list(statements))
     assert response.status_code == 200, response.get_json()
-
-
-def person_row(
-    nip: str,
-    name: str,
-    *,
-    agency: str = AGENCY,
-    employment: str = "PNS",
-    email: str = "",
-    unit: str = "Badan Pengembangan SDM",
-) -> dict[str, str]:
-    return {
-        "nip": nip,
-        "name": name,
-        "agency": agency,
-        "unit": unit,
-        "position": "",
-        "email": email,
-        "employment": employment,
-    }
-
-
-def add_people(*rows: dict[str, str]) -> None:
-    import_people(list(rows))
 
 
 class QueryLog:

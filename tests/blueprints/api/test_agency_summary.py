@@ -6,24 +6,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from tests.blueprints.api.conftest import (
-    AGENCY,
-    OTHER_AGENCY,
-    ApiClient,
-    QueryLog,
-    add_people,
-    person_row,
-    post,
-)
+from tests.blueprints.api.conftest import ApiClient, QueryLog, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import (
-    ATTENDED,
-    MEETING,
-    NIP_A,
-    NIP_B,
-    asn,
-    completion,
-)
+from tests.people import AGENCY, OTHER_AGENCY, add_people, person_row
+from tests.statements import ATTENDED, MEETING, NIP_A, NIP_B, asn, completion
 
 NIP_C = "199507172019022001"
 NIP_D = "198801012012011004"

@@ -11,7 +11,7 @@ from flask import Flask
 import blueprints.api.credit
 from tests.blueprints.api.conftest import ApiClient
 from tests.conftest import basic_auth
-from tests.lms_bridge.credit.builders import NIP_A
+from tests.statements import NIP_A
 
 DOC_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/static/<path:filename>"}
 

@@ -8,16 +8,10 @@ from sqlalchemy import select
 
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
-from tests.blueprints.api.conftest import (
-    AGENCY,
-    OTHER_AGENCY,
-    ApiClient,
-    add_people,
-    person_row,
-    post,
-)
+from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user, void
+from tests.people import AGENCY, OTHER_AGENCY, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion, moodle_user, void
 
 
 def queue(client: ApiClient, **query: Any) -> dict[str, Any]:

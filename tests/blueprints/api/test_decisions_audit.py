@@ -7,9 +7,10 @@ from typing import Any
 from lms_bridge.audit.trail import history, verify_chain
 from lms_bridge.db import db
 from lms_bridge.people.identity import import_actor_mappings
-from tests.blueprints.api.conftest import ApiClient, add_people, person_row, post
+from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, completion
+from tests.people import add_people, person_row
+from tests.statements import NIP_A, completion
 
 
 def pending_ids(auditor: ApiClient) -> list[int]:

@@ -12,7 +12,7 @@ import pytest
 
 from lms_bridge.db import BIGINT_MAX
 from tests.blueprints.api.conftest import ApiClient
-from tests.lms_bridge.credit.builders import NIP_A
+from tests.statements import NIP_A
 
 TOO_BIG = str(2**64)
 

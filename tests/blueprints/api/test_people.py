@@ -6,16 +6,10 @@ from typing import Any
 
 from lms_bridge.db import db
 from lms_bridge.people import get_person
-from tests.blueprints.api.conftest import (
-    AGENCY,
-    OTHER_AGENCY,
-    ApiClient,
-    add_people,
-    person_row,
-    post,
-)
+from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import MOODLE, NIP_A, NIP_B, completion, moodle_user
+from tests.people import AGENCY, OTHER_AGENCY, add_people, person_row
+from tests.statements import MOODLE, NIP_A, NIP_B, completion, moodle_user
 
 SITI = {
     "name": "Siti Aminah",

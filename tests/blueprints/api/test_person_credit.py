@@ -6,15 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.blueprints.api.conftest import (
-    NIP_PPPK,
-    ApiClient,
-    add_people,
-    person_row,
-    post,
-)
+from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
+from tests.people import NIP_PPPK, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 
 def day(n: int) -> str:

@@ -8,9 +8,10 @@ from urllib.parse import quote
 
 from openpyxl import load_workbook
 
-from tests.blueprints.api.conftest import AGENCY, ApiClient, add_people, person_row, post
+from tests.blueprints.api.conftest import ApiClient, post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
+from tests.people import AGENCY, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 PATH = f"/agencies/{quote(AGENCY)}/siasn"
 

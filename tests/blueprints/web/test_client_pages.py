@@ -9,7 +9,7 @@ from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
 from tests.conftest import basic_auth
-from tests.lms_bridge.credit.builders import completion
+from tests.statements import completion
 
 KEY = re.compile(r'<code id="client-key">([^<]+)</code>')
 SECRET = re.compile(r'<code id="client-secret">([^<]+)</code>')

@@ -13,8 +13,8 @@ from lms_bridge.accounts import assign_cohort, assign_participant
 from lms_bridge.db import db
 from lms_bridge.models import Enrollment
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.programs.builders import latsar_cohort, nips
 
 XSS = "<script>alert(1)</script>"
 STATEMENT = re.compile(r'data-statement-id="([0-9a-f-]{36})"')

@@ -15,10 +15,10 @@ from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.people import get_person, import_people
-from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import MOODLE, NIP_A, NIP_B, completion, moodle_user
+from tests.people import person_row
+from tests.statements import MOODLE, NIP_A, NIP_B, completion, moodle_user
 
 NIP_C = "199203152019031004"
 

@@ -14,9 +14,10 @@ from lms_bridge.db import db, unit_of_work
 from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.template import load_template, shipped_templates
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
+from tests.cohorts import nips
 from tests.conftest import HASH_METHOD, XAPIClient, create_client
 from tests.lms_bridge.people.test_spreadsheets import workbook
-from tests.lms_bridge.programs.builders import nips, passing_statements
+from tests.statements import passing_statements
 
 FORM = {
     "program": "latsar-cpns",

@@ -20,10 +20,10 @@ from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
+from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 DEFAULT = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
 THIRTY_MINUTE_JP = DEFAULT.replace('version: "2025.1"', 'version: "2025.2"').replace(

@@ -20,17 +20,11 @@ from lms_bridge.models import CreditEntry, SiasnExport
 from lms_bridge.people import import_people
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
+from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 NIP_BALI = "198801012012011004"
 SCRIPT = "<script>alert(1)</script>"
-
-
-def person(nip: str, name: str, agency: str, unit: str, position: str = "") -> dict[str, str]:
-    return {
-        "nip": nip, "name": name, "agency": agency, "unit": unit, "position": position,
-        "email": "", "employment": "PNS",
-    }  # fmt: skip
 
 
 def seed(app: Flask) -> dict[str, int]:
@@ -39,9 +33,15 @@ def seed(app: Flask) -> dict[str, int]:
     with app.app_context():
         import_people(
             [
-                person(NIP_A, "Siti Aminah", LAMPUNG, "Dinas Pendidikan", "Pengadministrasi Umum"),
-                person(NIP_B, "Budi Pribadi", LAMPUNG, "Dinas Kesehatan"),
-                person(NIP_BALI, "Made Wirawan", BALI, "Dinas Pariwisata"),
+                person_row(
+                    NIP_A,
+                    "Siti Aminah",
+                    agency=LAMPUNG,
+                    unit="Dinas Pendidikan",
+                    position="Pengadministrasi Umum",
+                ),
+                person_row(NIP_B, "Budi Pribadi", agency=LAMPUNG, unit="Dinas Kesehatan"),
+                person_row(NIP_BALI, "Made Wirawan", agency=BALI, unit="Dinas Pariwisata"),
             ]
         )
         create_client(

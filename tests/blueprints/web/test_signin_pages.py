@@ -8,9 +8,9 @@ from lms_bridge.accounts import create_user
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PASSWORD, PageClient
 from tests.conftest import HASH_METHOD, XAPIClient
+from tests.people import person_row
 from tests.statements import statement
 
 

@@ -10,18 +10,10 @@ import pytest
 from lms_bridge.access import create_client
 from lms_bridge.db import db
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import (
-    ATTENDED,
-    MOODLE,
-    NIP_A,
-    NIP_B,
-    asn,
-    completion,
-    moodle_user,
-)
+from tests.people import person_row
+from tests.statements import ATTENDED, MOODLE, NIP_A, NIP_B, asn, completion, moodle_user
 
 XSS = "<script>alert(1)</script>"
 SHOWN = re.compile(r'data-statement-id="([0-9a-f-]+)"')

@@ -13,9 +13,10 @@ from lms_bridge.models import WebhookDelivery
 from lms_bridge.programs import add_subscription
 from lms_bridge.programs.delivery import deliver_once
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.programs.builders import latsar_cohort, module_statement, nips, siasn
 from tests.lms_bridge.programs.receiver import Receiver, free_port, receiving
+from tests.statements import asn, module_statement
 
 SECRET_KEY = "test-secret-key"
 
@@ -33,7 +34,7 @@ def one_delivery(pages: PageClient, url: str) -> int:
         db.session.remove()
     response = pages.app.test_client().post(
         "/xapi/statements",
-        json=[module_statement("bela-negara", actor=siasn(nip))],
+        json=[module_statement("bela-negara", actor=asn(nip))],
         headers={
             "Authorization": basic_auth("moodle", "moodle-secret"),
             "X-Experience-API-Version": "1.0.3",

@@ -14,10 +14,10 @@ from lms_bridge.access import create_client
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
 from tests.conftest import HASH_METHOD, basic_auth
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user
+from tests.people import person_row
+from tests.statements import NIP_A, NIP_B, asn, attachment, completion, moodle_user
 from xapi.multipart import AttachmentPart, build_multipart
 
 ENTRY = re.compile(r'data-entry-id="(\d+)"')
@@ -221,17 +221,8 @@ def test_attachments_are_served_scoped_and_never_as_a_page(lms: Lms, auditor: Pa
     digests = [hashlib.sha256(content).hexdigest() for content in (pdf, page)]
     statement = completion(minutes=90)
     statement["attachments"] = [
-        {
-            "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
-            "display": {"id-ID": name},
-            "contentType": content_type,
-            "length": len(content),
-            "sha2": digest,
-        }
-        for name, content, content_type, digest in (
-            ("Sertifikat", pdf, "application/pdf", digests[0]),
-            ("Halaman", page, "text/html", digests[1]),
-        )
+        attachment(pdf, contentType="application/pdf"),
+        attachment(page, contentType="text/html", display={"id-ID": "Halaman"}),
     ]
     lms.post_with_attachments(
         statement,

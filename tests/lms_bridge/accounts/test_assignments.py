@@ -18,8 +18,8 @@ from lms_bridge.accounts import (
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db
 from lms_bridge.models import User
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import HASH_METHOD
-from tests.lms_bridge.programs.builders import latsar_cohort, nips
 
 LAMPUNG = "BPSDM Provinsi Lampung"
 

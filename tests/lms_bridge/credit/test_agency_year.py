@@ -15,9 +15,10 @@ from lms_bridge.credit.decisions import reject_credit
 from lms_bridge.credit.reports import AgencyUnknown
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
-from tests.blueprints.api.conftest import AGENCY, NIP_PPPK, OTHER_AGENCY, add_people, post
+from tests.blueprints.api.conftest import post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion
+from tests.people import AGENCY, NIP_PPPK, OTHER_AGENCY, add_people, person_row
+from tests.statements import NIP_A, NIP_B, asn, completion
 
 NIP_C = "199507172019022001"
 NIP_D = "198801012012011004"
@@ -26,15 +27,7 @@ NIP_D = "198801012012011004"
 def row(
     nip: str, name: str, unit: str, employment: str = "PNS", agency: str = AGENCY
 ) -> dict[str, str]:
-    return {
-        "nip": nip,
-        "name": name,
-        "agency": agency,
-        "unit": unit,
-        "position": "",
-        "email": "",
-        "employment": employment,
-    }
+    return person_row(nip, name, agency=agency, employment=employment, unit=unit)
 
 
 def days_of_elearning(nip: str, days: int) -> list[dict[str, object]]:

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import completion, void
 from tests.lms_bridge.credit.test_ledger import entries, post
+from tests.statements import completion, void
 
 SELF_DEVELOPMENT = "urn:lms-bridge:activitytype:self-development"
 DAILY_CAP_1 = "; batas harian 9 JP: 1 JP dihitung (daily cap 9 JP: 1 JP counted)"

@@ -27,8 +27,8 @@ from lms_bridge.models import AuditEvent, CreditEntry
 from lms_bridge.people import import_people
 from lms_bridge.programs.modules import nominal_jp_of_every_module
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user
 from tests.lms_bridge.credit.test_queue import LAMPUNG, METRO, person, post
+from tests.statements import NIP_A, NIP_B, asn, completion, moodle_user
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from lms_bridge.models import CreditEntry, CreditEvidence
 from lms_bridge.sql import bulk
 from lms_bridge.sql.bulk import SMALL_INSERT_ROWS
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, completion
+from tests.statements import NIP_A, completion
 
 COMPARED = [item.name for item in fields(StoredEntry) if item.name != "changed"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lms_bridge.credit.explain import StatementFileError, statements_in
-from tests.lms_bridge.credit.builders import completion
+from tests.statements import completion
 
 
 def test_statements_of_files_and_folders_are_read(tmp_path: Path) -> None:

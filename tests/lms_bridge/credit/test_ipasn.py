@@ -20,9 +20,10 @@ from lms_bridge.credit.ipasn import (
 )
 from lms_bridge.db import db, utcnow
 from lms_bridge.models import Cohort, CreditEntry, Enrollment, Program
-from tests.blueprints.api.conftest import add_people, person_row, post
+from tests.blueprints.api.conftest import post
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import ATTENDED, MEETING, NIP_A, asn, completion
+from tests.people import add_people, person_row
+from tests.statements import ATTENDED, MEETING, NIP_A, asn, completion
 
 WEIGHTS = WEIGHTS_FILE.read_text()
 

@@ -27,14 +27,8 @@ from lms_bridge.people.identity import import_actor_mappings
 from lms_bridge.programs.modules import nominal_jp_of_every_module
 from lms_bridge.sql.driver import DriverQuery, driver_rows
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import (
-    MOODLE,
-    NIP_A,
-    NIP_B,
-    completion,
-    moodle_user,
-    void,
-)
+from tests.people import person_row
+from tests.statements import MOODLE, NIP_A, NIP_B, completion, moodle_user, void
 
 SITI = {
     "nip": NIP_A,
@@ -197,15 +191,9 @@ def test_recompute_keeps_auditors_decisions_and_reports_changes(
 
 def test_a_directory_change_moves_credit_of_an_email_identified_actor(xapi: XAPIClient) -> None:
     def person(nip: str, email: str) -> dict[str, str]:
-        return {
-            "nip": nip,
-            "name": f"ASN {nip}",
-            "agency": "BPSDM Provinsi Lampung",
-            "unit": "PKM",
-            "position": "",
-            "email": email,
-            "employment": "PNS",
-        }
+        return person_row(
+            nip, f"ASN {nip}", agency="BPSDM Provinsi Lampung", unit="PKM", email=email
+        )
 
     import_people(
         [person(NIP_A, "siti@lampungprov.go.id"), person(NIP_B, "budi@lampungprov.go.id")]

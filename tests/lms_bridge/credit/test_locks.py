@@ -19,7 +19,7 @@ from lms_bridge import ingest
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import completion, void
+from tests.statements import completion, void
 
 BLOCKED_FOR_S = 0.5
 """How long the second transaction must stay waiting (it finishes in milliseconds if not)."""

@@ -14,7 +14,7 @@ from lms_bridge.db import db, unit_of_work, utcnow
 from lms_bridge.ingest import record_statements
 from lms_bridge.models import Client, CreditEntry
 from tests.conftest import empty_all_tables
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, void
+from tests.statements import NIP_A, NIP_B, asn, completion, void
 
 CLIENT = AuthenticatedClient(
     id=1,

@@ -22,16 +22,10 @@ from lms_bridge.credit.queue import (
 )
 from lms_bridge.db import db
 from lms_bridge.people import import_people
-from tests.blueprints.api.conftest import person_row, post
+from tests.blueprints.api.conftest import post
 from tests.conftest import HASH_METHOD, XAPIClient
-from tests.lms_bridge.credit.builders import (
-    ATTENDED,
-    MEETING,
-    NIP_A,
-    NIP_B,
-    asn,
-    completion,
-)
+from tests.people import person_row
+from tests.statements import ATTENDED, MEETING, NIP_A, NIP_B, asn, attachment, completion
 from xapi.multipart import AttachmentPart, build_multipart
 
 LAMPUNG = "Pemerintah Provinsi Lampung"
@@ -208,17 +202,8 @@ def test_attachments_open_only_through_an_entry_that_carries_them(
     statement = completion(minutes=90)
     digests = [hashlib.sha256(content).hexdigest() for content in (certificate, page_html)]
     statement["attachments"] = [
-        {
-            "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
-            "display": {"id-ID": "Sertifikat"},
-            "contentType": content_type,
-            "length": len(content),
-            "sha2": digest,
-        }
-        for content, content_type, digest in (
-            (certificate, "application/pdf", digests[0]),
-            (page_html, "text/html", digests[1]),
-        )
+        attachment(certificate, contentType="application/pdf"),
+        attachment(page_html, contentType="text/html"),
     ]
     content_type, body = build_multipart(
         json.dumps([statement]).encode(),

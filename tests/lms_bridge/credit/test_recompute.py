@@ -31,7 +31,7 @@ from lms_bridge.people.identity import import_actor_mappings
 from lms_bridge.programs.modules import nominal_jp_of_every_module
 from lms_bridge.sql import locks
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import MOODLE, asn, completion, moodle_user, void
+from tests.statements import MOODLE, asn, completion, moodle_user, void
 
 PEOPLE = 60
 CHUNK = 10

@@ -8,7 +8,7 @@ import pytest
 
 from lms_bridge.credit.policy import load_policy
 from lms_bridge.credit.rules import Award, OutOfPolicy, evaluate
-from tests.lms_bridge.credit.builders import ATTENDED, MEETING, VIEWED, completion
+from tests.statements import ATTENDED, MEETING, VIEWED, completion
 
 POLICY = load_policy()
 

@@ -20,8 +20,8 @@ from lms_bridge.db import db
 from lms_bridge.models import ActorMapping
 from lms_bridge.people import import_people
 from tests.conftest import XAPIClient
-from tests.lms_bridge.credit.builders import NIP_A, NIP_B, asn, completion, moodle_user, void
 from tests.lms_bridge.credit.test_queue import LAMPUNG, METRO, person, post
+from tests.statements import NIP_A, NIP_B, asn, completion, moodle_user, void
 
 
 @pytest.fixture

@@ -24,9 +24,10 @@ from lms_bridge.exports.siasn import (
     siasn_date,
 )
 from lms_bridge.models import CreditEntry, SiasnExport, SiasnExportRow
-from tests.blueprints.api.conftest import AGENCY, OTHER_AGENCY, add_people, person_row, post
+from tests.blueprints.api.conftest import post
 from tests.conftest import XAPIClient, count_rows
-from tests.lms_bridge.credit.builders import ATTENDED, MEETING, NIP_A, NIP_B, asn, completion
+from tests.people import AGENCY, OTHER_AGENCY, add_people, person_row
+from tests.statements import ATTENDED, MEETING, NIP_A, NIP_B, asn, completion
 
 NIP_D = "198801012012011004"
 

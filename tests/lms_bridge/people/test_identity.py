@@ -21,13 +21,12 @@ from lms_bridge.people import (
 )
 from lms_bridge.sql.keys import index_key
 from tests.conftest import count_rows
-from tests.statements import MOODLE_HOME, agent
+from tests.statements import MOODLE_HOME, SIASN, agent
 from xapi.identifiers import agent_key
 
 BUDI = "198503302010121002"
 SITI = "199001152015032001"
 ANDI = "197812312005011003"
-SIASN = "https://siasn.bkn.go.id"
 NIP_HOME_PAGES = (SIASN, MOODLE_HOME)
 OTHER_LMS = "https://elearning.example.ac.id"
 

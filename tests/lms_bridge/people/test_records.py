@@ -19,8 +19,8 @@ from lms_bridge.people import (
     rows_from_csv,
 )
 from lms_bridge.programs import EnrollmentRejected, enroll_participants
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import count_rows
-from tests.lms_bridge.programs.builders import latsar_cohort, nips
 
 BUDI = "198503302010121002"
 INDONESIAN_PEOPLE = (

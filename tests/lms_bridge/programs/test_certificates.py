@@ -26,9 +26,10 @@ from lms_bridge.programs.certificates import (
     verify_certificate,
 )
 from lms_bridge.programs.errors import CertificateRefused
-from tests.blueprints.api.conftest import person_row
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import XAPIClient
-from tests.lms_bridge.programs.builders import LATSAR, latsar_cohort, nips, passing_statements
+from tests.people import person_row
+from tests.statements import LATSAR, passing_statements
 
 LAMPUNG = ["BPSDM Provinsi Lampung"]
 

@@ -16,8 +16,8 @@ from lms_bridge.programs import (
     create_cohort,
     enroll_participants,
 )
+from tests.cohorts import ENDS, STARTS, latsar_cohort, nips
 from tests.conftest import count_rows
-from tests.lms_bridge.programs.builders import ENDS, STARTS, latsar_cohort, nips
 
 
 def test_each_enrollment_gets_its_own_registration_uuid(app_context: Flask) -> None:

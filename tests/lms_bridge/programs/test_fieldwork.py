@@ -30,15 +30,9 @@ from lms_bridge.programs.overview import (
     read_participant_timeline,
     scheduled_ends,
 )
+from tests.cohorts import ENDS, STARTS, latsar_cohort, nips
 from tests.conftest import XAPIClient
-from tests.lms_bridge.programs.builders import (
-    ENDS,
-    STARTS,
-    latsar_cohort,
-    module_statement,
-    nips,
-    siasn,
-)
+from tests.statements import asn, module_statement
 
 DAY = date(2026, 4, 6)
 
@@ -347,7 +341,7 @@ def test_only_records_made_on_the_pages_are_voided_there(
     people = nips(1)
     cohort_id, _ = latsar_cohort(people)
     statement = module_statement(
-        "klasikal", actor=siasn(people[0]), verb="http://adlnet.gov/expapi/verbs/attended"
+        "klasikal", actor=asn(people[0]), verb="http://adlnet.gov/expapi/verbs/attended"
     )
     assert xapi.post_statements([statement]).status_code == 200
     with pytest.raises(RecordRefused) as refused:

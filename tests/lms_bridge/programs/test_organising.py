@@ -20,9 +20,9 @@ from lms_bridge.programs.organising import (
     registration_table,
 )
 from lms_bridge.programs.template import load_template, shipped_templates
+from tests.cohorts import nips
 from tests.conftest import count_rows
 from tests.lms_bridge.people.test_spreadsheets import workbook
-from tests.lms_bridge.programs.builders import nips
 
 LAMPUNG = "BPSDM Provinsi Lampung"
 BALI = "BPSDM Provinsi Bali"

@@ -14,16 +14,10 @@ from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from lms_bridge.programs import add_subscription
 from lms_bridge.programs.delivery import deliver_once
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import XAPIClient, count_rows
-from tests.lms_bridge.programs.builders import (
-    latsar_cohort,
-    module_statement,
-    nips,
-    passing_statements,
-    siasn,
-    void,
-)
 from tests.lms_bridge.programs.receiver import Receiver, free_port, receiving
+from tests.statements import asn, module_statement, passing_statements, void
 
 SECRET_KEY = "test-secret-key"
 
@@ -47,7 +41,7 @@ def test_each_transition_is_queued_once_however_often_it_is_reported(
     statements = passing_statements(nip)
     assert xapi.post_statements(statements).status_code == 200
     assert xapi.post_statements(passing_statements(nip)).status_code == 200
-    bela = module_statement("bela-negara", actor=siasn(nip))
+    bela = module_statement("bela-negara", actor=asn(nip))
     assert xapi.post_statements([bela]).status_code == 200
     assert xapi.post_statements([void(statements[1]["id"])]).status_code == 200
     events = _events()
@@ -100,7 +94,7 @@ def test_after_max_attempts_a_delivery_is_failed_with_its_last_error(
     cohort_id, _ = latsar_cohort([nip])
     _subscribe(f"http://127.0.0.1:{free_port()}/nobody", cohort_id)
     assert (
-        xapi.post_statements([module_statement("bela-negara", actor=siasn(nip))]).status_code == 200
+        xapi.post_statements([module_statement("bela-negara", actor=asn(nip))]).status_code == 200
     )
     for _ in range(3):
         deliver_once(secret_key=SECRET_KEY, max_attempts=2, backoff=timedelta(0))

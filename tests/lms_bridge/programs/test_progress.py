@@ -30,23 +30,22 @@ from lms_bridge.programs.modules import every_module, read_modules
 from lms_bridge.programs.queries import MODULES_OF_ACTIVITIES
 from lms_bridge.programs.template import parse_template, shipped_templates
 from lms_bridge.sql.keys import index_key
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import XAPIClient, count_rows
-from tests.lms_bridge.programs.builders import (
+from tests.queries import recorded_queries
+from tests.statements import (
     ATTENDED,
     COMPLETED,
     FAILED,
     LATSAR,
     PASSED,
     VIEWED,
-    latsar_cohort,
     module_statement,
-    moodle_user,
-    nips,
     passing_statements,
-    siasn,
     void,
 )
-from tests.queries import recorded_queries
+from tests.statements import asn as siasn
+from tests.statements import plugin_user as moodle_user
 
 RULE = ModuleRule(
     id=1,

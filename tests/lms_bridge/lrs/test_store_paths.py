@@ -17,7 +17,7 @@ from lms_bridge.access import CreatedClient, create_client
 from lms_bridge.db import db
 from lms_bridge.models import Statement, StatementActivity, StatementAgent
 from tests.conftest import HASH_METHOD, XAPIClient, empty_all_tables
-from tests.statements import agent, statement, voiding
+from tests.statements import agent, statement, void
 
 COMPARED = [
     column
@@ -55,7 +55,7 @@ def _variety() -> list[dict[str, Any]]:
             "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
             "object": {"objectType": "StatementRef", "id": target["id"]},
         },
-        voiding(target["id"]),
+        void(target["id"], actor=agent("admin")),
     ]
     for position, item in enumerate(statements):  # without one, timestamp = stored
         item["timestamp"] = f"2026-03-0{position + 1}T08:00:00.000Z"

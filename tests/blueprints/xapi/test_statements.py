@@ -11,7 +11,7 @@ import pytest
 from lms_bridge.access import create_client, reset_client, revoke_client
 from lms_bridge.models import Statement, StatementActivity, StatementAgent
 from tests.conftest import HASH_METHOD, XAPIClient, basic_auth, count_rows
-from tests.statements import COMPLETED, agent, statement, voiding
+from tests.statements import COMPLETED, agent, statement, void
 
 
 def stored_statement(xapi: XAPIClient, statement_id: str, **params: str) -> dict[str, Any]:
@@ -245,7 +245,7 @@ def test_about_needs_neither_credentials_nor_version(xapi: XAPIClient) -> None:
 
 def test_voided_statement_is_found_only_by_voided_statement_id(xapi: XAPIClient) -> None:
     [target] = xapi.post_statements(statement()).get_json()
-    assert xapi.post_statements(voiding(target)).status_code == 200
+    assert xapi.post_statements(void(target, actor=agent("admin"))).status_code == 200
     assert xapi.get(query_string={"statementId": target}).status_code == 404
     response = xapi.get(query_string={"voidedStatementId": target})
     assert response.status_code == 200
@@ -256,16 +256,16 @@ def test_voided_statement_is_found_only_by_voided_statement_id(xapi: XAPIClient)
 
 def test_voiding_a_voiding_statement_is_rejected(xapi: XAPIClient) -> None:
     [target] = xapi.post_statements(statement()).get_json()
-    void = voiding(target)
-    xapi.post_statements(void)
-    response = xapi.post_statements(voiding(void["id"]))
+    voiding = void(target, actor=agent("admin"))
+    xapi.post_statements(voiding)
+    response = xapi.post_statements(void(voiding["id"], actor=agent("admin")))
     assert response.status_code == 400
-    assert xapi.get(query_string={"voidedStatementId": void["id"]}).status_code == 404
+    assert xapi.get(query_string={"voidedStatementId": voiding["id"]}).status_code == 404
 
 
 def test_statement_arriving_after_its_voiding_statement_is_stored_voided(xapi: XAPIClient) -> None:
     target = str(uuid.uuid4())
-    xapi.post_statements(voiding(target))
+    xapi.post_statements(void(target, actor=agent("admin")))
     xapi.post_statements(statement(statement_id=target))
     assert xapi.get(query_string={"statementId": target}).status_code == 404
     assert xapi.get(query_string={"voidedStatementId": target}).status_code == 200

@@ -7,8 +7,9 @@ from flask import Flask
 from lms_bridge.access import create_client
 from lms_bridge.db import unit_of_work
 from lms_bridge.programs import enroll_participants
+from tests.cohorts import latsar_cohort, nips
 from tests.conftest import HASH_METHOD, XAPIClient, basic_auth
-from tests.lms_bridge.programs.builders import latsar_cohort, nips, passing_statements
+from tests.statements import passing_statements
 
 
 def test_the_cohort_matrix_shows_every_participant_and_module(

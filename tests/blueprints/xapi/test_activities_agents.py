@@ -13,7 +13,7 @@ from sqlalchemy import event
 from lms_bridge.db import db
 from lms_bridge.lrs import activities as activities_service
 from tests.conftest import XAPIClient
-from tests.statements import MOODLE_HOME, agent, statement, voiding
+from tests.statements import MOODLE_HOME, agent, statement, void
 
 MODULE = f"{MOODLE_HOME}/mod/scorm/view.php?id=12"
 COURSE = f"{MOODLE_HOME}/course/view.php?id=3"
@@ -132,7 +132,12 @@ def test_context_activities_and_sub_statements_contribute_definitions(xapi: XAPI
 def test_voided_statements_do_not_define_activities(xapi: XAPIClient) -> None:
     wrong = with_definition(name={"en": "Wrong name"})
     wrong["id"] = str(uuid.uuid4())
-    post(xapi, with_definition(name={"en": "Right name"}), wrong, voiding(wrong["id"]))
+    post(
+        xapi,
+        with_definition(name={"en": "Right name"}),
+        wrong,
+        void(wrong["id"], actor=agent("admin")),
+    )
     assert activity(xapi, MODULE).get_json()["definition"]["name"] == {"en": "Right name"}
 
 

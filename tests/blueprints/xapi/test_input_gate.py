@@ -17,7 +17,7 @@ from flask import Flask
 
 from lms_bridge.models import Statement
 from tests.conftest import XAPIClient, basic_auth, count_rows
-from tests.statements import MOODLE_HOME, agent, statement
+from tests.statements import MOODLE_HOME, agent, attachment, statement
 from xapi.multipart import AttachmentPart, build_multipart
 
 ACTIVITY = f"{MOODLE_HOME}/mod/scorm/view.php?id=12"
@@ -170,17 +170,7 @@ def test_an_attachment_part_type_wider_than_its_column_is_refused(
 ) -> None:
     content = b"sertifikat"
     sha2 = hashlib.sha256(content).hexdigest()
-    attached = statement(
-        attachments=[
-            {
-                "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
-                "display": {"id-ID": "Sertifikat"},
-                "contentType": "text/plain",
-                "length": len(content),
-                "sha2": sha2,
-            }
-        ]
-    )
+    attached = statement(attachments=[attachment(content)])
     long_type = "text/plain; note=" + "a" * 300
     content_type, body = build_multipart(
         json.dumps(attached).encode(), [AttachmentPart(sha2, long_type, content)]

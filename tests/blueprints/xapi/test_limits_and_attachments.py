@@ -16,7 +16,7 @@ from lms_bridge.app import create_app
 from lms_bridge.db import db
 from lms_bridge.models import AttachmentContent, Statement, StatementAttachment
 from tests.conftest import HASH_METHOD, XAPIClient, count_rows, empty_all_tables, make_settings
-from tests.statements import statement
+from tests.statements import attachment, statement
 from xapi.multipart import AttachmentPart, build_multipart
 
 CERTIFICATE = b"Sertifikat pelatihan: Latsar CPNS angkatan 7"
@@ -41,15 +41,7 @@ def small_limits(database_url: str) -> Iterator[XAPIClient]:
 def with_attachment(content: bytes) -> dict[str, Any]:
     return statement(
         statement_id=str(uuid.uuid4()),
-        attachments=[
-            {
-                "usageType": "http://id.tincanapi.com/attachment/certificate-of-completion",
-                "display": {"id-ID": "Sertifikat"},
-                "contentType": "text/plain",
-                "length": len(content),
-                "sha2": hashlib.sha256(content).hexdigest(),
-            }
-        ],
+        attachments=[attachment(content)],
     )
 
 
