@@ -355,7 +355,7 @@ def test_an_unreachable_database_is_one_line(run: Run) -> None:
 
 
 def test_an_error_that_is_a_bug_is_not_hidden(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken() -> list[object]:
+    def broken(_session: object) -> list[object]:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(lms_bridge.cli, "list_clients", broken)

@@ -3,7 +3,7 @@
 A service that reaches for ``db.session``, ``current_policy()``, ``current_settings()`` or
 Flask's context globals works only inside an app, in whatever transaction happens to be open,
 with whatever policy the process holds at that moment: it cannot be called from a chunked job
-with a session of its own, nor tested with a policy of the test's. docs/service-rule.md gives
+with a session of its own, nor tested with a policy of the test's. docs/architecture.md gives
 the rule; this test keeps it, naming every offending line.
 """
 
@@ -80,14 +80,14 @@ def _is_entry_point(relative: str) -> bool:
 
 
 def test_only_entry_points_read_the_apps_session_policy_and_settings() -> None:
-    """Everything else takes them as arguments (docs/service-rule.md)."""
+    """Everything else takes them as arguments (docs/architecture.md)."""
     problems = [
         f"lms_bridge/{relative}:{line}: {what}"
         for path in sorted(PACKAGE.rglob("*.py"))
         if not _is_entry_point(relative := path.relative_to(PACKAGE).as_posix())
         for line, what in offences(path.read_text(encoding="utf-8"))
     ]
-    assert not problems, "services must be handed these (docs/service-rule.md):\n" + "\n".join(
+    assert not problems, "services must be handed these (docs/architecture.md):\n" + "\n".join(
         problems
     )
 

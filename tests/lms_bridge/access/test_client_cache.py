@@ -100,7 +100,7 @@ def _libpq_dsn(url: str) -> str:
 
 
 def _cached(key: str) -> Any:
-    cache = _client_cache()
+    cache = _client_cache(db.session(), current_settings())
     assert cache is not None
     return [entry for (cached_key, _), (entry, _at) in cache._entries.items() if cached_key == key]
 
@@ -108,7 +108,7 @@ def _cached(key: str) -> Any:
 def test_a_client_revoked_elsewhere_is_refused_once_the_notice_arrives(
     pg_app: Flask, postgres_url: str
 ) -> None:
-    cache = _client_cache()
+    cache = _client_cache(db.session(), current_settings())
     assert cache is not None
     _eventually(lambda: cache.generation() is not None, "the listener connects")
     client = authenticate_client(db.session(), "moodle", "s3cret", settings=current_settings())
@@ -133,7 +133,7 @@ def test_sqlite_reads_the_client_row_every_time(tmp_path: Any) -> None:
     with app.app_context():
         upgrade_database()
         create_client("Moodle", key="a", secret="s3cret", scopes=["all"], hash_method=HASH_METHOD)
-        assert _client_cache() is None
+        assert _client_cache(db.session(), current_settings()) is None
         assert (
             authenticate_client(db.session(), "a", "s3cret", settings=current_settings())
             is not None
@@ -145,7 +145,7 @@ def test_sqlite_reads_the_client_row_every_time(tmp_path: Any) -> None:
 
 
 def test_wrong_secrets_are_not_cached_and_a_new_secret_needs_no_wait(pg_app: Flask) -> None:
-    cache = _client_cache()
+    cache = _client_cache(db.session(), current_settings())
     assert cache is not None
     _eventually(lambda: cache.generation() is not None, "the listener connects")
     assert authenticate_client(db.session(), "moodle", "guess", settings=current_settings()) is None
