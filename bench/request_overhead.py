@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import HASH_METHOD
+HASH_METHOD = "pbkdf2:sha256:1000"
 
 PATHS = ("/xapi/about", "/xapi/statements?limit=1")
 ONE_STATEMENT = {
@@ -49,7 +49,7 @@ def main() -> None:
         Settings(
             database_url=f"sqlite:///{folder}/overhead.db",
             secret_key="overhead",  # noqa: S106 (a throwaway database's)
-            secret_hash_method="pbkdf2:sha256:1000",  # noqa: S106 (cheap on purpose)
+            secret_hash_method=HASH_METHOD,
             log_level="WARNING",
         )
     )
