@@ -158,7 +158,7 @@ def test_sqlite_sizes_are_read_per_table_and_index(tmp_path: Path) -> None:
         database_url = f"sqlite:///{path}"
 
     db = Database(Spawn())  # type: ignore[arg-type]
-    [(table, total, heap, indexes)] = [row for row in db.table_sizes() if row[0] == "t"]
+    [(_, total, heap, indexes)] = [row for row in db.table_sizes() if row[0] == "t"]
     assert total == heap + indexes
     assert heap > 100_000
     assert indexes > 100_000
