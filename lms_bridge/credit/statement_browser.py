@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.evidence import EvidenceStatement, evidence_statements
 from lms_bridge.db import unit_of_work
-from lms_bridge.lrs.keys import index_key
+from lms_bridge.lrs.keys import index_key, matches_key
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
 
@@ -139,9 +139,10 @@ def browse_statements(
     """A page of statements, newest first, of the people of ``agencies`` (None: all)."""
     conditions = _actor_condition(wanted.person, agencies)
     if wanted.verb.strip():
-        conditions.append(Statement.verb_key == index_key(wanted.verb.strip()))
+        conditions.append(matches_key(Statement.verb_key, index_key(wanted.verb.strip())))
     if wanted.activity.strip():
-        conditions.append(Statement.object_activity_key == index_key(wanted.activity.strip()))
+        activity = index_key(wanted.activity.strip())
+        conditions.append(matches_key(Statement.object_activity_key, activity))
     if wanted.client_id is not None:
         conditions.append(Statement.client_id == wanted.client_id)
     if wanted.stored_from is not None:

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import false, or_, select
 
 from lms_bridge.db import db
-from lms_bridge.lrs.keys import index_key
+from lms_bridge.lrs.keys import index_key, key_digest, matches_key
 from lms_bridge.models import Statement, StatementActivity
 
 DEFINITION_SOURCES = 100
@@ -32,9 +32,11 @@ def get_activity(activity_id: str) -> dict[str, Any]:
     """
     key = index_key(activity_id)
     mentioned = or_(
-        Statement.object_activity_key == key,
+        matches_key(Statement.object_activity_key, key),
         Statement.pk.in_(
-            select(StatementActivity.statement_pk).where(StatementActivity.activity_key == key)
+            select(StatementActivity.statement_pk).where(
+                StatementActivity.activity_digest == key_digest(key)
+            )
         ),
     )
     payloads = db.session.scalars(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from lms_bridge.db import db
 from lms_bridge.lrs.errors import StatementNotFound
-from lms_bridge.lrs.keys import index_key
+from lms_bridge.lrs.keys import index_key, key_digest, matches_key
 from lms_bridge.models import (
     AttachmentContent,
     Statement,
@@ -171,15 +171,15 @@ def _ways_to_match(table: Any, query: StatementQuery) -> list[list[ColumnElement
     """
     shared: list[ColumnElement[bool]] = []
     if query.verb_id is not None:
-        shared.append(table.verb_key == index_key(query.verb_id))
+        shared.append(matches_key(table.verb_key, index_key(query.verb_id)))
     if query.registration is not None:
-        shared.append(table.registration == query.registration)
+        shared.append(matches_key(table.registration, query.registration))
     agent_ways: list[ColumnElement[bool] | None] = [None]
     if query.agent_key is not None:
         key = index_key(query.agent_key)
-        agent_ways = [table.actor_key == key, table.object_agent_key == key]
+        agent_ways = [table.actor_key == key, matches_key(table.object_agent_key, key)]
         if query.related_agents:
-            agent_ways.append(table.authority_key == key)
+            agent_ways.append(matches_key(table.authority_key, key))
             agent_ways.append(
                 table.pk.in_(
                     select(StatementAgent.statement_pk).where(StatementAgent.agent_key == key)
@@ -188,12 +188,12 @@ def _ways_to_match(table: Any, query: StatementQuery) -> list[list[ColumnElement
     activity_ways: list[ColumnElement[bool] | None] = [None]
     if query.activity_id is not None:
         key = index_key(query.activity_id)
-        activity_ways = [table.object_activity_key == key]
+        activity_ways = [matches_key(table.object_activity_key, key)]
         if query.related_activities:
             activity_ways.append(
                 table.pk.in_(
                     select(StatementActivity.statement_pk).where(
-                        StatementActivity.activity_key == key
+                        StatementActivity.activity_digest == key_digest(key)
                     )
                 )
             )
@@ -222,7 +222,7 @@ def _common_conditions(
     if query.until is not None:
         conditions.append(Statement.stored <= query.until)
     if authority_key is not None:
-        conditions.append(Statement.authority_key == index_key(authority_key))
+        conditions.append(matches_key(Statement.authority_key, index_key(authority_key)))
     if after is not None:
         stored, pk = after
         if query.ascending:
