@@ -31,7 +31,7 @@ from lms_bridge.lrs.bulk import (
     reserve_ids,
 )
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
-from lms_bridge.lrs.keys import index_key, optional_index_key
+from lms_bridge.lrs.keys import index_key, key_digest, optional_index_key
 from lms_bridge.models import (
     AttachmentContent,
     Statement,
@@ -292,8 +292,8 @@ INSERT_UNLESS_STORED = (
     "ON CONFLICT (statement_id) DO NOTHING RETURNING pk, voided), "
     "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
-    "activities AS (INSERT INTO statement_activities (statement_pk, activity_key) "
-    "SELECT pk, unnest(CAST(%s AS text[])) FROM stored) "
+    "activities AS (INSERT INTO statement_activities (statement_pk, activity_digest) "
+    "SELECT pk, unnest(CAST(%s AS bigint[])) FROM stored) "
     "SELECT pk, voided{read_along} FROM stored"
 )
 """PostgreSQL: one statement, stored already voided if its voiding statement came first,
@@ -324,7 +324,7 @@ def _insert_unless_stored(
             *STATEMENT_WRITES_LOCK_KEY,
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
-            [index_key(key) for key in item.index.related_activity_ids],
+            [key_digest(index_key(key)) for key in item.index.related_activity_ids],
             *(value for read in read_along for value in read.values),
         ],
     )
@@ -397,13 +397,13 @@ def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
         (item.pk, index_key(key)) for item in new for key in item.index.related_agent_keys
     ]
     activity_rows = [
-        (item.pk, index_key(activity_id))
+        (item.pk, key_digest(index_key(activity_id)))
         for item in new
         for activity_id in item.index.related_activity_ids
     ]
     insert_rows(session, table_of(StatementAgent), ("statement_pk", "agent_key"), agent_rows)
     insert_rows(
-        session, table_of(StatementActivity), ("statement_pk", "activity_key"), activity_rows
+        session, table_of(StatementActivity), ("statement_pk", "activity_digest"), activity_rows
     )
 
 
