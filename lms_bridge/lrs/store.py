@@ -8,7 +8,6 @@ failure rolls the whole batch back.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from lms_bridge.lrs.bulk import (
     reserve_ids,
 )
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
+from lms_bridge.lrs.ids import new_statement_id
 from lms_bridge.lrs.keys import index_key, key_digest, optional_index_key
 from lms_bridge.models import (
     AttachmentContent,
@@ -104,7 +104,7 @@ def _assign_ids(statements: Sequence[dict[str, Any]]) -> list[str]:
     seen: dict[str, dict[str, Any]] = {}
     for statement in statements:
         given = statement.get("id")
-        statement_id = str(given).lower() if given else str(uuid.uuid4())
+        statement_id = str(given).lower() if given else new_statement_id()
         earlier = seen.get(statement_id)
         if earlier is not None and not statements_equivalent(earlier, statement):
             raise DuplicateIdInBatch(f"statement id {statement_id} appears twice in the batch")
