@@ -193,9 +193,7 @@ class Database:
         """The PostgreSQL settings that shape this workload (as the server runs them)."""
         if not self.postgresql:
             return {}
-        rows = self.rows(
-            "SELECT name, setting || coalesce(unit, '') FROM pg_settings ORDER BY name"
-        )
+        rows = self.rows("SELECT name, current_setting(name) FROM pg_settings ORDER BY name")
         return {name: value for name, value in rows if name in SETTINGS_SHOWN}
 
 
