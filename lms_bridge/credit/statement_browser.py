@@ -139,7 +139,7 @@ def browse_statements(
     """A page of statements, newest first, of the people of ``agencies`` (None: all)."""
     conditions = _actor_condition(wanted.person, agencies)
     if wanted.verb.strip():
-        conditions.append(matches_key(Statement.verb_key, index_key(wanted.verb.strip())))
+        conditions.append(Statement.verb_key == index_key(wanted.verb.strip()))
     if wanted.activity.strip():
         activity = index_key(wanted.activity.strip())
         conditions.append(matches_key(Statement.object_activity_key, activity))

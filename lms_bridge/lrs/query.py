@@ -171,7 +171,7 @@ def _ways_to_match(table: Any, query: StatementQuery) -> list[list[ColumnElement
     """
     shared: list[ColumnElement[bool]] = []
     if query.verb_id is not None:
-        shared.append(matches_key(table.verb_key, index_key(query.verb_id)))
+        shared.append(table.verb_key == index_key(query.verb_id))
     if query.registration is not None:
         shared.append(matches_key(table.registration, query.registration))
     agent_ways: list[ColumnElement[bool] | None] = [None]

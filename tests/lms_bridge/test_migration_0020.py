@@ -118,10 +118,10 @@ def test_the_activity_rows_become_digests_and_come_back_from_the_statements(
                 definition = connection.execute(
                     text(
                         "SELECT indexdef FROM pg_indexes "
-                        "WHERE indexname = 'ix_statements_verb_key_stored'"
+                        "WHERE indexname = 'ix_statements_registration_stored'"
                     )
                 ).scalar_one()
-                assert "hashtextextended((verb_key)::text" in definition
+                assert "hashtextextended((registration)::text" in definition
         assert digests == {(key_digest(key), pk) for key, pk in _activity_rows()}
         config = alembic_config()
         with db.engine.begin() as connection:
