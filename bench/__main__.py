@@ -15,8 +15,8 @@ What it measures, against a running server (``--url``) or one it starts itself (
     drawn from the stored data, ``--queries`` requests per run. Target: p99 < 50 ms with at
     least 100,000 statements stored.
 
-``soak``, ``auth-attack``, ``recompute-scale`` (only when named in ``--scenarios``; see
-``bench/soak.py`` and ``bench/ledger_scale.py``)
+``soak``, ``auth-attack``, ``recompute-scale``, ``million`` (only when named in
+``--scenarios``; see ``bench/soak.py``, ``bench/ledger_scale.py`` and ``bench/million.py``)
     Ten minutes at 80% of the peak batched rate with trickles of single POSTs and queries,
     sampling every worker's RSS; valid clients' latency alone and under a flood of wrong
     secrets; ``credit recompute`` over 100,000 people and 1,000,000 statements.
@@ -224,6 +224,13 @@ def parser() -> argparse.ArgumentParser:
         default=1_000_000,
         help="statements seeded for recompute-scale (%(default)s)",
     )
+    big = p.add_argument_group("million (only when named)")
+    big.add_argument(
+        "--million-statements",
+        type=_count,
+        default=1_000_000,
+        help="statements the million scenario grows the store to, in ten steps (%(default)s)",
+    )
     out = p.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="FILE", help="write every run's figures here")
     out.add_argument(
@@ -288,6 +295,7 @@ def settings_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> Setti
         attack_unknown_keys=args.attack_unknown_keys,
         recompute_people=args.recompute_people,
         recompute_statements=args.recompute_statements,
+        million_statements=args.million_statements,
     )
 
 
@@ -401,6 +409,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"gunicorn log tail:\n{spawned.log_tail()}")
     print()
     print(table(results))
+    for result in results:
+        for extra in result.tables:
+            print()
+            print(extra)
     for result in results:
         for note in result.notes:
             print(f"note: {result.name}: {note}")

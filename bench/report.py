@@ -127,6 +127,10 @@ class ScenarioResult:
     failure_count: int = 0
     goal: Goal | None = None
     notes: list[str] = field(default_factory=list)
+    details: dict[str, Any] | None = None
+    """Figures that are not runs (a scenario's own breakdown), written to the JSON as they are."""
+    tables: list[str] = field(default_factory=list)
+    """A scenario's own tables, printed after the main one."""
 
     def add(self, run: RunResult) -> RunStats:
         stats = RunStats.from_run(run)
@@ -158,6 +162,8 @@ class ScenarioResult:
                 "notes": self.notes,
             }
         )
+        if self.details is not None:
+            document["details"] = _finite(self.details)
         return document
 
 

@@ -57,6 +57,7 @@ class Settings:
     attack_unknown_keys: bool = False
     recompute_people: int = 100_000
     recompute_statements: int = 1_000_000
+    million_statements: int = 1_000_000
 
 
 @dataclass
@@ -354,5 +355,6 @@ from bench import agency as _agency  # noqa: E402, F401  (registers agency-page,
 from bench import cohort as _cohort  # noqa: E402, F401  (registers cohort-progress, after the queries)
 from bench import cohort_page as _cohort_page  # noqa: E402, F401  (registers cohort-page)
 from bench import ledger_scale as _ledger_scale  # noqa: E402, F401  (recompute-scale)
+from bench import million as _million  # noqa: E402, F401  (million)
 from bench import queue as _queue  # noqa: E402, F401  (registers queue-first, queue-filtered)
 from bench import soak as _soak  # noqa: E402, F401  (soak, auth-attack)

@@ -27,7 +27,7 @@ from lms_bridge.credit.policy import Policy
 from lms_bridge.db import unit_of_work
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
-from lms_bridge.sql.keys import index_key
+from lms_bridge.sql.keys import index_key, matches_key
 
 PAGE_SIZE = 25
 
@@ -144,7 +144,8 @@ def browse_statements(
     if wanted.verb.strip():
         conditions.append(Statement.verb_key == index_key(wanted.verb.strip()))
     if wanted.activity.strip():
-        conditions.append(Statement.object_activity_key == index_key(wanted.activity.strip()))
+        activity = index_key(wanted.activity.strip())
+        conditions.append(matches_key(Statement.object_activity_key, activity))
     if wanted.client_id is not None:
         conditions.append(Statement.client_id == wanted.client_id)
     if wanted.stored_from is not None:

@@ -16,7 +16,7 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from lms_bridge.models import Statement, StatementActivity
-from lms_bridge.sql.keys import index_key
+from lms_bridge.sql.keys import index_key, key_digest, matches_key
 
 DEFINITION_SOURCES = 100
 """How many of the newest statements mentioning an activity its definition is built from."""
@@ -32,9 +32,11 @@ def get_activity(session: Session, activity_id: str) -> dict[str, Any]:
     """
     key = index_key(activity_id)
     mentioned = or_(
-        Statement.object_activity_key == key,
+        matches_key(Statement.object_activity_key, key),
         Statement.pk.in_(
-            select(StatementActivity.statement_pk).where(StatementActivity.activity_key == key)
+            select(StatementActivity.statement_pk).where(
+                StatementActivity.activity_digest == key_digest(key)
+            )
         ),
     )
     payloads = session.scalars(

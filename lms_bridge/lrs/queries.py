@@ -53,8 +53,8 @@ INSERT_UNLESS_STORED = (
     "ON CONFLICT (statement_id) DO NOTHING RETURNING pk, voided), "
     "agents AS (INSERT INTO statement_agents (statement_pk, agent_key) "
     "SELECT pk, unnest(CAST(%s AS text[])) FROM stored), "
-    "activities AS (INSERT INTO statement_activities (statement_pk, activity_key) "
-    "SELECT pk, unnest(CAST(%s AS text[])) FROM stored) "
+    "activities AS (INSERT INTO statement_activities (statement_pk, activity_digest) "
+    "SELECT pk, unnest(CAST(%s AS bigint[])) FROM stored) "
     "SELECT pk, voided{carried} FROM stored"
 )
 """PostgreSQL: one statement, stored already voided if its voiding statement came first,

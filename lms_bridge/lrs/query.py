@@ -28,7 +28,7 @@ from lms_bridge.models import (
     StatementAttachment,
 )
 from lms_bridge.settings import Settings
-from lms_bridge.sql.keys import index_key
+from lms_bridge.sql.keys import index_key, key_digest, matches_key
 from xapi.errors import BadRequest
 from xapi.fields import parse_timestamp
 from xapi.query import StatementQuery
@@ -159,37 +159,57 @@ def _query_from_plain(plain: dict[str, Any]) -> StatementQuery:
         raise BadRequest(NOT_ISSUED) from error
 
 
-def _object_filter(table: Any, query: StatementQuery) -> list[ColumnElement[bool]]:
-    """Conditions on agent, verb, activity and registration for one statements table."""
-    conditions: list[ColumnElement[bool]] = []
+def _ways_to_match(table: Any, query: StatementQuery) -> list[list[ColumnElement[bool]]]:
+    """Each way a statement of ``table`` can meet the agent, verb, activity and registration
+    filters, as conditions to AND; ``[[]]`` when there is no filter.
+
+    An agent matches as actor or as object (and, with ``related_agents``, as authority or an
+    index row); an activity as object (or an index row). One OR over those columns is planned
+    as a bitmap of every statement matching any of them, sorted to cut the page: a learner
+    with ~2,000 statements had them all read for a page of 100. One query per way is an
+    ordered index range scan each, which stops after the page.
+    """
+    shared: list[ColumnElement[bool]] = []
+    if query.verb_id is not None:
+        shared.append(table.verb_key == index_key(query.verb_id))
+    if query.registration is not None:
+        shared.append(matches_key(table.registration, query.registration))
+    agent_ways: list[ColumnElement[bool] | None] = [None]
     if query.agent_key is not None:
         key = index_key(query.agent_key)
-        agent_matches = [table.actor_key == key, table.object_agent_key == key]
+        agent_ways = [table.actor_key == key, matches_key(table.object_agent_key, key)]
         if query.related_agents:
-            agent_matches.append(table.authority_key == key)
-            agent_matches.append(
+            agent_ways.append(matches_key(table.authority_key, key))
+            agent_ways.append(
                 table.pk.in_(
                     select(StatementAgent.statement_pk).where(StatementAgent.agent_key == key)
                 )
             )
-        conditions.append(or_(*agent_matches))
-    if query.verb_id is not None:
-        conditions.append(table.verb_key == index_key(query.verb_id))
+    activity_ways: list[ColumnElement[bool] | None] = [None]
     if query.activity_id is not None:
         key = index_key(query.activity_id)
-        activity_matches = [table.object_activity_key == key]
+        activity_ways = [matches_key(table.object_activity_key, key)]
         if query.related_activities:
-            activity_matches.append(
+            activity_ways.append(
                 table.pk.in_(
                     select(StatementActivity.statement_pk).where(
-                        StatementActivity.activity_key == key
+                        StatementActivity.activity_digest == key_digest(key)
                     )
                 )
             )
-        conditions.append(or_(*activity_matches))
-    if query.registration is not None:
-        conditions.append(table.registration == query.registration)
-    return conditions
+    return [
+        [*shared, *(way for way in (agent, activity) if way is not None)]
+        for agent in agent_ways
+        for activity in activity_ways
+    ]
+
+
+def _object_filter(table: Any, query: StatementQuery) -> list[ColumnElement[bool]]:
+    """The filters as one condition on ``table`` (for the rare StatementRef branch)."""
+    ways = _ways_to_match(table, query)
+    if ways == [[]]:
+        return []
+    return [or_(*(and_(*way) for way in ways))]
 
 
 def _common_conditions(
@@ -202,7 +222,7 @@ def _common_conditions(
     if query.until is not None:
         conditions.append(Statement.stored <= query.until)
     if authority_key is not None:
-        conditions.append(Statement.authority_key == index_key(authority_key))
+        conditions.append(matches_key(Statement.authority_key, index_key(authority_key)))
     if after is not None:
         stored, pk = after
         if query.ascending:
@@ -243,7 +263,7 @@ def _branches(
     authority_key: str | None,
     after: tuple[datetime, int] | None,
 ) -> list[RecordSelect]:
-    """One indexed query per way a statement can match.
+    """One indexed query per way a statement can match (see :func:`_ways_to_match`).
 
     Communication 2.1.3: a statement whose object is a StatementRef meets a filter when the
     statement it targets does. Written as a second query rather than an OR, so that each
@@ -251,9 +271,8 @@ def _branches(
     """
     columns = (Statement.pk, Statement.payload, Statement.stored)
     common = _common_conditions(query, authority_key, after)
-    direct = _object_filter(Statement, query)
-    branches = [select(*columns).where(*common, *direct)]
-    if direct and _any_statement_targets_another(session):
+    branches = [select(*columns).where(*common, *way) for way in _ways_to_match(Statement, query)]
+    if query.has_object_filter and _any_statement_targets_another(session):
         target = aliased(Statement)
         branches.append(
             select(*columns)

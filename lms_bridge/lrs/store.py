@@ -8,7 +8,6 @@ failure rolls the whole batch back.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from lms_bridge.access import AuthenticatedClient
 from lms_bridge.db import table_of, utcnow
 from lms_bridge.lrs.errors import DuplicateIdInBatch, StatementIdConflict, VoidingTargetInvalid
+from lms_bridge.lrs.ids import new_statement_id
 from lms_bridge.lrs.queries import INSERT_UNLESS_STORED, KNOWN_IDS, STATEMENT_COLUMNS
 from lms_bridge.models import (
     AttachmentContent,
@@ -31,7 +31,7 @@ from lms_bridge.models import (
 )
 from lms_bridge.sql.bulk import copy_rows, insert_rows, reserve_ids
 from lms_bridge.sql.driver import driver_rows, execute_on_driver, is_postgresql
-from lms_bridge.sql.keys import index_key, optional_index_key
+from lms_bridge.sql.keys import index_key, key_digest, optional_index_key
 from lms_bridge.sql.locks import STATEMENT_WRITES_LOCK_KEY, lock_statement_writes
 from lms_bridge.sql.read_along import ReadAlong, answers_by_name, carried_columns
 from xapi.comparison import statements_equivalent
@@ -80,7 +80,7 @@ def _assign_ids(statements: Sequence[dict[str, Any]]) -> list[str]:
     seen: dict[str, dict[str, Any]] = {}
     for statement in statements:
         given = statement.get("id")
-        statement_id = str(given).lower() if given else str(uuid.uuid4())
+        statement_id = str(given).lower() if given else new_statement_id()
         earlier = seen.get(statement_id)
         if earlier is not None and not statements_equivalent(earlier, statement):
             raise DuplicateIdInBatch(f"statement id {statement_id} appears twice in the batch")
@@ -241,7 +241,7 @@ def _insert_unless_stored(
             *STATEMENT_WRITES_LOCK_KEY,
             payload,
             [index_key(key) for key in item.index.related_agent_keys],
-            [index_key(key) for key in item.index.related_activity_ids],
+            [key_digest(index_key(key)) for key in item.index.related_activity_ids],
             *carried_values,
         ],
     )
@@ -314,13 +314,13 @@ def _insert_index_rows(session: Session, new: list[StoredStatement]) -> None:
         (item.pk, index_key(key)) for item in new for key in item.index.related_agent_keys
     ]
     activity_rows = [
-        (item.pk, index_key(activity_id))
+        (item.pk, key_digest(index_key(activity_id)))
         for item in new
         for activity_id in item.index.related_activity_ids
     ]
     insert_rows(session, table_of(StatementAgent), ("statement_pk", "agent_key"), agent_rows)
     insert_rows(
-        session, table_of(StatementActivity), ("statement_pk", "activity_key"), activity_rows
+        session, table_of(StatementActivity), ("statement_pk", "activity_digest"), activity_rows
     )
 
 

@@ -10,6 +10,7 @@ query (xAPI 1.0.3 Communication 2.1.3).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import Base, BigId, UTCDateTime
+from lms_bridge.db import Base, BigId, UTCDateTime, key_hash
 
 KEY_LENGTH = 300
 """Index keys longer than this are stored as a SHA-256 digest (see lms_bridge.sql.keys)."""
@@ -35,24 +36,13 @@ class Statement(Base):
     __tablename__ = "statements"
     # Each filter column leads a (column, stored, pk) index, so "the newest N statements
     # with this verb/agent/activity" is one index range scan, however common the value.
+    # The other filter indexes follow the class: they index key_hash() of their column.
     __table_args__ = (
         Index("ix_statements_stored_pk", "stored", "pk"),
+        # The actor's keeps the key itself: a recompute walks the actors in key order. So
+        # does the verb's: ingestion asks for voiding statements by verb_key alone.
         Index("ix_statements_actor_key_stored", "actor_key", "stored", "pk"),
-        # Agents as objects and StatementRefs are rare: NULL rows stay out of these indexes,
-        # which saves two B-tree inserts per statement (equality implies NOT NULL, so
-        # queries still use them).
-        Index(
-            "ix_statements_object_agent_key_stored",
-            "object_agent_key",
-            "stored",
-            "pk",
-            postgresql_where=text("object_agent_key IS NOT NULL"),
-            sqlite_where=text("object_agent_key IS NOT NULL"),
-        ),
-        Index("ix_statements_object_activity_key_stored", "object_activity_key", "stored", "pk"),
         Index("ix_statements_verb_key_stored", "verb_key", "stored", "pk"),
-        Index("ix_statements_registration_stored", "registration", "stored", "pk"),
-        Index("ix_statements_authority_key_stored", "authority_key", "stored", "pk"),
         Index(
             "ix_statements_target_statement_id",
             "target_statement_id",
@@ -90,6 +80,27 @@ class Statement(Base):
     """The statement as stored, JSON text: what ``format=exact`` returns."""
 
 
+def _hashed_key_index(name: str, column: Any, **where: Any) -> Index:
+    """(key_hash(column), stored, pk): "the newest N with this key" is one range scan on an
+    8-byte key (see :class:`~lms_bridge.db.key_hash`); queries compare the hash and the key."""
+    return Index(name, key_hash(column), Statement.stored, Statement.pk, **where)
+
+
+_hashed_key_index(
+    "ix_statements_object_activity_key_stored", Statement.__table__.c.object_activity_key
+)
+_hashed_key_index("ix_statements_registration_stored", Statement.__table__.c.registration)
+_hashed_key_index("ix_statements_authority_key_stored", Statement.__table__.c.authority_key)
+# Agents as objects are rare: NULL rows stay out of this index, which saves a B-tree insert
+# per statement (equality implies NOT NULL, so queries still use it).
+_hashed_key_index(
+    "ix_statements_object_agent_key_stored",
+    Statement.__table__.c.object_agent_key,
+    postgresql_where=text("object_agent_key IS NOT NULL"),
+    sqlite_where=text("object_agent_key IS NOT NULL"),
+)
+
+
 # The index rows below carry no foreign key to their statement: the one write path that stores
 # a statement derives them in the same transaction, and statements are never deleted (voiding
 # keeps them), so a key would never catch or cascade anything. Checking it cost half of the
@@ -107,11 +118,18 @@ class StatementAgent(Base):
 
 
 class StatementActivity(Base):
-    """An activity a statement mentions outside its object (for ``related_activities``)."""
+    """An activity a statement mentions outside its object (for ``related_activities``).
+
+    A Moodle statement names three or four (the site, the program, the course and its
+    section): at a million statements these rows, keyed by the activity's key as text, were
+    925 bytes a statement, more than a third of the statement's own row. They carry the
+    key's 8-byte digest instead (:func:`lms_bridge.sql.keys.key_digest`), rows of 16 bytes.
+    """
 
     __tablename__ = "statement_activities"
     # The lookup index is the primary key: one B-tree per row, not two (a row per key).
-    activity_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10), primary_key=True)
+    activity_digest: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    """:func:`~lms_bridge.sql.keys.key_digest` of the activity's index key."""
     statement_pk: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     """Refers to ``statements.pk`` (no foreign key: see above)."""
 

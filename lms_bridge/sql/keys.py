@@ -8,7 +8,11 @@ function, so equality still holds.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from sqlalchemy import ColumnElement, String, and_, literal
+
+from lms_bridge.db import key_hash
 from lms_bridge.models.lrs import KEY_LENGTH
 
 
@@ -22,3 +26,21 @@ def index_key(value: str) -> str:
 def optional_index_key(value: str | None) -> str | None:
     """:func:`index_key` that passes ``None`` through."""
     return None if value is None else index_key(value)
+
+
+def key_digest(key: str) -> int:
+    """An index key as a signed 64-bit integer: the first 8 bytes of its SHA-256.
+
+    What index rows store instead of the key itself (``statement_activities``). Two keys
+    share a digest with a chance of about one in 10^19 per pair; a query by digest could
+    then return a statement that names the other key. Migration 0020 computes the same
+    value in SQL: ``('x' || left(encode(sha256(convert_to(key, 'UTF8')), 'hex'), 16))
+    ::bit(64)::bigint``.
+    """
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def matches_key(column: Any, key: str) -> ColumnElement[bool]:
+    """``column`` equals ``key``, written so that an index on ``key_hash(column)`` finds it:
+    the hash narrows the index range, the key itself rules out a collision."""
+    return and_(key_hash(column) == key_hash(literal(key, String())), column == key)

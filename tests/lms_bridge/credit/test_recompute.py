@@ -329,3 +329,27 @@ def test_the_command_resumes_a_stopped_run_and_restart_starts_again(
     db.session.expire_all()
     runs = db.session.scalars(select(CreditRecomputation).order_by(CreditRecomputation.id)).all()
     assert [run.finished_at is not None for run in runs] == [True, True]
+
+
+def test_statements_with_a_verb_no_rule_names_any_more_lose_their_credit(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    """A recompute parses only statements whose verb some rule names; the others' evidence
+    still goes (it was earned under the policy before)."""
+    credited = current_policy()
+    seed(xapi, people=3)
+    assert db.session.scalar(select(func.count()).select_from(CreditEvidence)) == 6
+    elsewhere = frozenset({"https://example.go.id/verbs/never-sent"})
+    policy = replace(
+        credited,
+        rules=tuple(
+            replace(rule, matches=tuple(replace(match, verbs=elsewhere) for match in rule.matches))
+            for rule in credited.rules
+        ),
+    )
+    report = recompute_credit(policy, nominal_jp_lookup(policy))
+    assert report.statements == 6
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(CreditEvidence)) == 0
+    assert {entry.status for entry in db.session.scalars(select(CreditEntry))} == {"revoked"}
+    assert report.entries_removed == 6

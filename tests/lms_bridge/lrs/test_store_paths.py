@@ -81,7 +81,7 @@ def _stored(statement_ids: list[str]) -> dict[str, tuple[Any, ...]]:
         )
         activities = sorted(
             session.scalars(
-                select(StatementActivity.activity_key).where(
+                select(StatementActivity.activity_digest).where(
                     StatementActivity.statement_pk == row[0]
                 )
             )
