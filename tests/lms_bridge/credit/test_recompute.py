@@ -347,7 +347,9 @@ def test_statements_with_a_verb_no_rule_names_any_more_lose_their_credit(
             for rule in credited.rules
         ),
     )
-    report = recompute_credit(policy, nominal_jp_lookup(policy))
+    report = recompute_credit(
+        policy, nominal_jp_lookup(policy, nominal_jp_of_every_module(db.session()))
+    )
     assert report.statements == 6
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(CreditEvidence)) == 0
