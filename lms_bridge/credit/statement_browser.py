@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.evidence import EvidenceStatement, evidence_statements
 from lms_bridge.db import unit_of_work
-from lms_bridge.lrs.keys import index_key, matches_key
+from lms_bridge.lrs.keys import index_key, key_in, matches_key
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
 
@@ -102,18 +102,19 @@ def _actor_condition(text: str, agencies: Collection[str] | None) -> list[Column
     scope = _scope_people(agencies)
     if scope is not None:
         keys = _person_keys(scope)
-        conditions.append(Statement.actor_key.in_(select(keys.c.actor_key)))
+        conditions.append(key_in(Statement.actor_key, keys.c.actor_key))
     words = text.strip()
     if not words:
         return conditions
     digits = normalise_nip(words)
     if is_nip(digits):
         keys = _person_keys(select(literal(digits)))
-        conditions.append(Statement.actor_key.in_(select(keys.c.actor_key)))
+        conditions.append(key_in(Statement.actor_key, keys.c.actor_key))
     elif "@" in words and ":" not in words:
-        conditions.append(Statement.actor_key == index_key(f"mbox:mailto:{words.lower()}"))
+        mbox = index_key(f"mbox:mailto:{words.lower()}")
+        conditions.append(matches_key(Statement.actor_key, mbox))
     else:
-        conditions.append(Statement.actor_key == index_key(words))
+        conditions.append(matches_key(Statement.actor_key, index_key(words)))
     return conditions
 
 
@@ -139,7 +140,7 @@ def browse_statements(
     """A page of statements, newest first, of the people of ``agencies`` (None: all)."""
     conditions = _actor_condition(wanted.person, agencies)
     if wanted.verb.strip():
-        conditions.append(Statement.verb_key == index_key(wanted.verb.strip()))
+        conditions.append(matches_key(Statement.verb_key, index_key(wanted.verb.strip())))
     if wanted.activity.strip():
         activity = index_key(wanted.activity.strip())
         conditions.append(matches_key(Statement.object_activity_key, activity))

@@ -39,6 +39,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 HASHED = (
+    ("ix_statements_actor_key_stored", "actor_key", None),
+    ("ix_statements_verb_key_stored", "verb_key", None),
     ("ix_statements_object_activity_key_stored", "object_activity_key", None),
     ("ix_statements_registration_stored", "registration", None),
     ("ix_statements_authority_key_stored", "authority_key", None),
