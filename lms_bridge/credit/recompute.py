@@ -7,7 +7,7 @@ ingestion, so auditors' decisions on entries that still exist are kept.
 A province has tens of thousands of people with credit. One transaction over all of them
 held one advisory lock per person and ran PostgreSQL's shared lock table out of memory, and
 it loaded every group at once. So the run goes through the LMS identities (actor keys) of
-the statements in sorted order, :data:`CHUNK_ACTORS` at a time, each chunk its own
+the statements in the order of their index, :data:`CHUNK_ACTORS` at a time, each chunk its own
 transaction that locks only its own people; statements are read in pages, never all at
 once. The run's :class:`CreditRecomputation` row is created first and advanced by every
 chunk in that chunk's transaction (the last actor done, the counts so far), so a run that
@@ -37,11 +37,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     case,
     delete,
     func,
@@ -65,7 +67,7 @@ from lms_bridge.credit.ledger import (
 )
 from lms_bridge.credit.policy import Policy
 from lms_bridge.credit.rules import NominalJp
-from lms_bridge.db import UTCDateTime, unit_of_work, utcnow
+from lms_bridge.db import UTCDateTime, key_hash, unit_of_work, utcnow
 from lms_bridge.models import Statement
 from lms_bridge.models.credit import CreditEntry, CreditEvidence, CreditRecomputation
 from lms_bridge.sql.keys import index_key
@@ -276,7 +278,8 @@ def recompute_credit(
 def _next_actors(
     session: Session, policy: Policy, year: int | None, after: str | None, count: int
 ) -> list[str]:
-    """The next ``count`` actor keys of statements in scope, in order.
+    """The next ``count`` actor keys of statements in scope, in the order of their index
+    (:class:`~lms_bridge.db.key_hash`; on SQLite the keys' own order).
 
     One index probe per actor (a recursive query that asks for the first key after the
     last one found): a DISTINCT over the (actor_key, stored, pk) index read every statement
@@ -296,12 +299,18 @@ def _next_actors(
 def _first_actor_after(
     policy: Policy, year: int | None, after: ColumnElement[str] | None
 ) -> Select[str | None]:
+    """The actor of the first statement in scope whose actor's hash follows ``after``'s."""
+    actor = key_hash(Statement.actor_key)
     query = select(Statement.actor_key).where(
         *_scope(policy, year), Statement.actor_key.is_not(None)
     )
     if after is not None:
-        query = query.where(Statement.actor_key > after)
-    return query.order_by(Statement.actor_key).limit(1)
+        query = query.where(actor > key_hash(after))
+    return query.order_by(actor).limit(1)
+
+
+def _hash_of(actor_key: str) -> ColumnElement[Any]:
+    return key_hash(literal(actor_key, String()))
 
 
 def _run_chunk(run: _Run, actors: list[str], progress: Callable[[int], None]) -> None:
@@ -363,10 +372,12 @@ def _recompute_actors(
     policy = run.policy
     groups: set[GroupKey] = set()
     read = 0
-    # The chunk is the range of actor keys [first, last]; pages follow the (actor_key,
-    # stored, pk) index, so each page is one index range scan, not a filter over the table.
-    position = tuple_(Statement.actor_key, Statement.stored, Statement.pk)
-    resume_from: ColumnElement[bool] = Statement.actor_key >= actors[0]
+    # The chunk is the range [first, last] of the actors' key_hash (two actors sharing a
+    # hash are in the same chunk); pages follow the (key_hash(actor_key), stored, pk) index,
+    # so each page is one index range scan, not a filter over the table.
+    actor = key_hash(Statement.actor_key)
+    position = tuple_(actor, Statement.stored, Statement.pk)
+    resume_from: ColumnElement[bool] = actor >= _hash_of(actors[0])
     # Only a statement with a verb some rule names can earn: the others' payloads are
     # neither read nor parsed, nor their rows locked (most of a Moodle site's statements).
     creditable = Statement.verb_key.in_(_rule_verb_keys(policy))
@@ -380,8 +391,13 @@ def _recompute_actors(
                 Statement.actor_key,
                 Statement.stored,
             )
-            .where(resume_from, Statement.actor_key <= actors[-1], *_scope(policy, run.year))
-            .order_by(Statement.actor_key, Statement.stored, Statement.pk)
+            .where(
+                resume_from,
+                actor <= _hash_of(actors[-1]),
+                Statement.actor_key.is_not(None),
+                *_scope(policy, run.year),
+            )
+            .order_by(actor, Statement.stored, Statement.pk)
             .limit(PAGE)
         ).all()
         if not rows:
@@ -389,7 +405,7 @@ def _recompute_actors(
         voided_now = _lock_creditable(session, [row[0] for row in rows if row[2] is not None])
         last = rows[-1]
         resume_from = position > tuple_(
-            literal(last[4]), literal(last[5], UTCDateTime()), literal(last[0])
+            _hash_of(last[4]), literal(last[5], UTCDateTime()), literal(last[0])
         )
         # By statement id, which the evidence is indexed by: no index leads with
         # statement_pk, and a delete by it read the whole evidence table for every page.

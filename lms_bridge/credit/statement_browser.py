@@ -27,7 +27,7 @@ from lms_bridge.credit.policy import Policy
 from lms_bridge.db import unit_of_work
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
-from lms_bridge.sql.keys import index_key, matches_key
+from lms_bridge.sql.keys import index_key, key_in, matches_key
 
 PAGE_SIZE = 25
 
@@ -104,18 +104,19 @@ def _actor_condition(
     scope = _scope_people(agencies)
     if scope is not None:
         keys = _person_keys(policy, scope)
-        conditions.append(Statement.actor_key.in_(select(keys.c.actor_key)))
+        conditions.append(key_in(Statement.actor_key, keys.c.actor_key))
     words = text.strip()
     if not words:
         return conditions
     digits = normalise_nip(words)
     if is_nip(digits):
         keys = _person_keys(policy, select(literal(digits)))
-        conditions.append(Statement.actor_key.in_(select(keys.c.actor_key)))
+        conditions.append(key_in(Statement.actor_key, keys.c.actor_key))
     elif "@" in words and ":" not in words:
-        conditions.append(Statement.actor_key == index_key(f"mbox:mailto:{words.lower()}"))
+        mbox = index_key(f"mbox:mailto:{words.lower()}")
+        conditions.append(matches_key(Statement.actor_key, mbox))
     else:
-        conditions.append(Statement.actor_key == index_key(words))
+        conditions.append(matches_key(Statement.actor_key, index_key(words)))
     return conditions
 
 
@@ -142,7 +143,7 @@ def browse_statements(
     """A page of statements, newest first, of the people of ``agencies`` (None: all)."""
     conditions = _actor_condition(policy, wanted.person, agencies)
     if wanted.verb.strip():
-        conditions.append(Statement.verb_key == index_key(wanted.verb.strip()))
+        conditions.append(matches_key(Statement.verb_key, index_key(wanted.verb.strip())))
     if wanted.activity.strip():
         activity = index_key(wanted.activity.strip())
         conditions.append(matches_key(Statement.object_activity_key, activity))

@@ -9,7 +9,8 @@ KNOWN_IDS = DriverQuery(
         "SELECT statement_id, payload, false FROM statements "
         "WHERE statement_id = ANY(%(ids)s) "
         "UNION ALL SELECT target_statement_id, '', true FROM statements "
-        "WHERE target_statement_id = ANY(%(ids)s) AND verb_key = %(voided)s"
+        "WHERE target_statement_id = ANY(%(ids)s) AND verb_key = %(voided)s "
+        "AND hashtextextended(verb_key, 0) = hashtextextended(%(voided)s, 0)"
     ),
     # SQLite: CROSS JOIN keeps the ids as the outer loop, so each probes the unique index and
     # the partial index of targets (an IN subquery lets the planner pick the verb index).

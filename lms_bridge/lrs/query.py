@@ -171,13 +171,13 @@ def _ways_to_match(table: Any, query: StatementQuery) -> list[list[ColumnElement
     """
     shared: list[ColumnElement[bool]] = []
     if query.verb_id is not None:
-        shared.append(table.verb_key == index_key(query.verb_id))
+        shared.append(matches_key(table.verb_key, index_key(query.verb_id)))
     if query.registration is not None:
         shared.append(matches_key(table.registration, query.registration))
     agent_ways: list[ColumnElement[bool] | None] = [None]
     if query.agent_key is not None:
         key = index_key(query.agent_key)
-        agent_ways = [table.actor_key == key, matches_key(table.object_agent_key, key)]
+        agent_ways = [matches_key(table.actor_key, key), matches_key(table.object_agent_key, key)]
         if query.related_agents:
             agent_ways.append(matches_key(table.authority_key, key))
             agent_ways.append(

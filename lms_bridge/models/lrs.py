@@ -39,10 +39,6 @@ class Statement(Base):
     # The other filter indexes follow the class: they index key_hash() of their column.
     __table_args__ = (
         Index("ix_statements_stored_pk", "stored", "pk"),
-        # The actor's keeps the key itself: a recompute walks the actors in key order. So
-        # does the verb's: ingestion asks for voiding statements by verb_key alone.
-        Index("ix_statements_actor_key_stored", "actor_key", "stored", "pk"),
-        Index("ix_statements_verb_key_stored", "verb_key", "stored", "pk"),
         Index(
             "ix_statements_target_statement_id",
             "target_statement_id",
@@ -86,9 +82,11 @@ def _hashed_key_index(name: str, column: Any, **where: Any) -> Index:
     return Index(name, key_hash(column), Statement.stored, Statement.pk, **where)
 
 
+_hashed_key_index("ix_statements_actor_key_stored", Statement.__table__.c.actor_key)
 _hashed_key_index(
     "ix_statements_object_activity_key_stored", Statement.__table__.c.object_activity_key
 )
+_hashed_key_index("ix_statements_verb_key_stored", Statement.__table__.c.verb_key)
 _hashed_key_index("ix_statements_registration_stored", Statement.__table__.c.registration)
 _hashed_key_index("ix_statements_authority_key_stored", Statement.__table__.c.authority_key)
 # Agents as objects are rare: NULL rows stay out of this index, which saves a B-tree insert

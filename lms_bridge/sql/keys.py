@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, literal
+from sqlalchemy import ColumnElement, String, and_, literal, select
 
 from lms_bridge.db import key_hash
 from lms_bridge.models.lrs import KEY_LENGTH
@@ -44,3 +44,9 @@ def matches_key(column: Any, key: str) -> ColumnElement[bool]:
     """``column`` equals ``key``, written so that an index on ``key_hash(column)`` finds it:
     the hash narrows the index range, the key itself rules out a collision."""
     return and_(key_hash(column) == key_hash(literal(key, String())), column == key)
+
+
+def key_in(column: Any, keys: Any) -> ColumnElement[bool]:
+    """``column`` is one of the ``keys`` (a subquery's column), written as
+    :func:`matches_key` is, so that an index on ``key_hash(column)`` finds them."""
+    return and_(key_hash(column).in_(select(key_hash(keys))), column.in_(select(keys)))

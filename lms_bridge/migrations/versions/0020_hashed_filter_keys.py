@@ -2,10 +2,10 @@
 
 At a million Moodle statements (bench scenario ``million``) the statements table was 2.56 kB
 a statement, 883 B of it indexes, and the activity index rows another 926 B: the filter
-indexes (object activity, registration, authority, object agent) and the rows of
-statement_activities each held the key as text, 40-70 bytes where 8 do.
+indexes (actor, verb, object activity, registration, authority, object agent) and the
+rows of statement_activities each held the key as text, 40-70 bytes where 8 do.
 
-- PostgreSQL: those four indexes of statements become indexes on ``hashtextextended(key,
+- PostgreSQL: those six indexes of statements become indexes on ``hashtextextended(key,
   0)`` (see ``lms_bridge.db.key_hash``; queries compare hash and key), each with extended
   statistics saying that the hash depends on the key. SQLite keeps them as they are
   (key_hash is the column there).
@@ -14,10 +14,11 @@ statement_activities each held the key as text, 40-70 bytes where 8 do.
   (``lms_bridge.sql.keys.key_digest``); existing rows are converted (PostgreSQL in SQL,
   SQLite in Python).
 
-The verb's index keeps the text: ingestion asks for the voiding statements among a batch's
-ids by ``verb_key`` alone, and on a table never analysed (autovacuum off) only that index
-kept PostgreSQL from reading the whole table twice per batch. The actor's keeps it too: a
-recompute walks the actors in key order.
+A query on one of these columns that compares the key alone finds no index on PostgreSQL
+any more: ingestion's question for voiding statements (``verb_key``) compares the hash too,
+and ``credit recompute`` walks the actors in the order of the hashed index. A recompute that
+stopped before this migration should be started again (``--restart``): it would resume in
+the new order.
 
 The downgrade rebuilds the text keys from the statements themselves.
 
@@ -39,6 +40,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 HASHED = (
+    ("ix_statements_actor_key_stored", "actor_key", None),
+    ("ix_statements_verb_key_stored", "verb_key", None),
     ("ix_statements_object_activity_key_stored", "object_activity_key", None),
     ("ix_statements_registration_stored", "registration", None),
     ("ix_statements_authority_key_stored", "authority_key", None),

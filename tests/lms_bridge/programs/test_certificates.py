@@ -59,9 +59,7 @@ def test_a_participant_who_passed_gets_the_template_s_number_and_a_random_code(
     assert verified.valid
     assert verified.nip == first
     events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.action == "certificate.issue")
-        .order_by(AuditEvent.id)
+        select(AuditEvent).where(AuditEvent.action == "certificate.issue").order_by(AuditEvent.id)
     ).all()
     assert [event.after["number"] for event in events] == [one.number, two.number]
 
