@@ -154,7 +154,8 @@ class CreditRecomputation(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_actor_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
-    """The last actor key whose statements were re-credited (actor keys go in order)."""
+    """The last actor key whose statements were re-credited (actors go in the order of
+    their index, :class:`~lms_bridge.db.key_hash` of the key)."""
     statements: Mapped[int] = mapped_column(Integer)
     entries_added: Mapped[int] = mapped_column(Integer)
     entries_removed: Mapped[int] = mapped_column(Integer)
