@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 
 from lms_bridge.lrs.ids import new_statement_id
@@ -23,3 +24,19 @@ def test_an_id_is_an_rfc_4122_uuid_of_version_4_and_the_standard_variant() -> No
     parsed = uuid.UUID(value)
     assert parsed.version == 4
     assert parsed.variant == uuid.RFC_4122
+
+
+def test_threads_get_distinct_ids_each_in_increasing_order() -> None:
+    found: list[list[str]] = [[] for _ in range(4)]
+
+    def take(slot: int) -> None:
+        found[slot].extend(new_statement_id() for _ in range(5_000))
+
+    threads = [threading.Thread(target=take, args=(slot,)) for slot in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [value for ids in found for value in ids]
+    assert len(set(every)) == len(every)
+    assert all(ids == sorted(ids) for ids in found)
