@@ -154,7 +154,7 @@ def gather(
     every_key = frozenset().union(*keys_of.values())
     reads = {read.name: read for read in carried}
     if MODULES in result.answers:
-        modules = modules_from_answer(every_key, result.answers[MODULES])
+        modules = modules_from_answer(result.answers[MODULES])
     else:
         modules = read_modules(session, every_key)
     module_keys = {row.activity_key for row in modules.rows}

@@ -39,8 +39,6 @@ class ModuleRow:
 class ModulesRead:
     """The program modules of some activity keys (oldest program first)."""
 
-    keys: frozenset[str]
-    """Every activity key the read covered (those without a module included)."""
     rows: tuple[ModuleRow, ...]
 
     @property
@@ -49,7 +47,7 @@ class ModulesRead:
         return {row.activity_key: row.nominal_jp for row in self.rows}
 
 
-NO_MODULES = ModulesRead(frozenset(), ())
+NO_MODULES = ModulesRead(())
 
 
 def activity_ids(statement: Mapping[str, Any]) -> Iterator[str]:
@@ -78,13 +76,12 @@ def read_modules(session: Session, keys: Collection[str]) -> ModulesRead:
     if not keys:
         return NO_MODULES
     rows = driver_rows(session, MODULES_OF_ACTIVITIES, {"keys": sorted(keys)})
-    return ModulesRead(frozenset(keys), tuple(ModuleRow(*row) for row in rows))
+    return ModulesRead(tuple(ModuleRow(*row) for row in rows))
 
 
 def every_module(session: Session) -> ModulesRead:
     """Every module (a recompute credits every activity)."""
-    rows = tuple(ModuleRow(*row) for row in driver_rows(session, EVERY_MODULE, {}))
-    return ModulesRead(frozenset(row.activity_key for row in rows), rows)
+    return ModulesRead(tuple(ModuleRow(*row) for row in driver_rows(session, EVERY_MODULE, {})))
 
 
 def nominal_jp_of_every_module(session: Session) -> dict[str, Decimal]:
@@ -97,10 +94,10 @@ def modules_along(keys: Collection[str], name: str = "modules") -> ReadAlong:
     return ReadAlong(name, MODULES_ALONG, (sorted(keys),))
 
 
-def modules_from_answer(keys: Collection[str], answer: Any) -> ModulesRead:
+def modules_from_answer(answer: Any) -> ModulesRead:
     """What :func:`modules_along` read, from the insert's answer (a JSON array)."""
     rows = tuple(
         ModuleRow(int(id_), int(program_id), str(key), Decimal(jp))
         for id_, program_id, key, jp in answer
     )
-    return ModulesRead(frozenset(keys), rows)
+    return ModulesRead(rows)
