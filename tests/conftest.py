@@ -13,6 +13,7 @@ import base64
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,24 @@ def postgres_url() -> Iterator[str]:
     stop_listeners()  # their connections would reconnect to the dropped database
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def own_postgres_database(prefix: str, *, driver: str = "postgresql+psycopg") -> Iterator[str]:
+    """A PostgreSQL database of the test's own, dropped afterwards: for tests that walk the
+    schema, plan queries or spawn a server, and must not share the worker's database."""
+    base = make_url(os.environ.get("LMS_BRIDGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(drivername=driver, database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def database_url_for(backend: str, request: pytest.FixtureRequest, tmp_dir: Path) -> str:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bench.million import STEPS, Database, report_lines
-from tests.conftest import BACKENDS, DEFAULT_POSTGRES_URL, REPO_ROOT
+from tests.conftest import BACKENDS, REPO_ROOT, own_postgres_database
 
 STATEMENTS = 2400
 
@@ -25,16 +22,8 @@ def spawn_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'million.db'}"
         return
-    base = make_url(DEFAULT_POSTGRES_URL)
-    name = f"million_{uuid.uuid4().hex[:10]}"
-    admin = base.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_postgres_database("million", driver="postgresql") as url:
+        yield url
 
 
 def test_the_million_scenario_reports_growth_queries_recompute_and_bytes(

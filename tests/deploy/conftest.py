@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from string import Template
@@ -27,7 +26,7 @@ from sqlalchemy.engine import make_url
 from lms_bridge.app import create_app
 from lms_bridge.cli import upgrade_database
 from lms_bridge.db import db
-from tests.conftest import DEFAULT_POSTGRES_URL, REPO_ROOT, make_settings
+from tests.conftest import REPO_ROOT, make_settings, own_postgres_database
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.deploy
@@ -92,26 +91,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def shared_database() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this module (direct URL, psycopg)."""
-    base = make_url(os.environ.get("LMS_BRIDGE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    name = f"{base.database}_deploy_{uuid.uuid4().hex[:10]}"
-    admin_dsn = base.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = base.set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False
-    )
-    app = create_app(make_settings(url))
-    with app.app_context():
-        upgrade_database()
-        db.engine.dispose()
-    yield url
-    from lms_bridge.access.client_cache import stop_listeners  # noqa: PLC0415
+    with own_postgres_database("deploy") as url:
+        app = create_app(make_settings(url))
+        with app.app_context():
+            upgrade_database()
+            db.engine.dispose()
+        yield url
+        from lms_bridge.access.client_cache import stop_listeners  # noqa: PLC0415
 
-    stop_listeners()
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        stop_listeners()
 
 
 @pytest.fixture(scope="module")

@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
-import psycopg
-import pytest
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from lms_bridge.app import create_app
 from lms_bridge.cli import alembic_config, upgrade_database
 from lms_bridge.db import db
 from lms_bridge.sql.keys import index_key, key_digest
-from tests.conftest import BACKENDS, DEFAULT_POSTGRES_URL, make_settings
+from tests.conftest import make_settings
+from tests.lms_bridge.conftest import insert_bare_client
 
 SITE = "https://lms.example.go.id"
 LONG = f"{SITE}/mod/page/view.php?id=1&title=" + "x" * 400  # indexed by its sha256 key
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: the test walks the schema down and up."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    base = make_url(DEFAULT_POSTGRES_URL)
-    name = f"migration_{uuid.uuid4().hex[:10]}"
-    admin = base.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _statement(number: int, parents: list[str]) -> dict[str, object]:
@@ -73,12 +49,7 @@ def _activity_rows() -> set[tuple[str, int]]:
 def _seed_at_0019() -> None:
     """Statements and their activity rows as revision 0019 stores them."""
     with db.engine.begin() as connection:
-        client = connection.execute(
-            text(
-                "INSERT INTO clients (name, key, secret_hash, scopes, authority, created_at) "
-                "VALUES ('c', 'k', 'h', '[]', '{}', CURRENT_TIMESTAMP) RETURNING id"
-            )
-        ).scalar_one()
+        client = insert_bare_client(connection)
         for number, statement in enumerate(STATEMENTS, start=1):
             connection.execute(
                 text(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +20,8 @@ from lms_bridge.app import create_app
 from lms_bridge.cli import upgrade_database
 from lms_bridge.db import db
 from lms_bridge.lrs import query as lrs_query
-from tests.conftest import DEFAULT_POSTGRES_URL, HASH_METHOD, XAPIClient, make_settings
+from tests.conftest import HASH_METHOD, XAPIClient, make_settings, own_postgres_database
+from tests.lms_bridge.conftest import insert_bare_client
 from xapi.query import StatementQuery
 
 ROWS = 20_000
@@ -36,48 +36,36 @@ def planned() -> Iterator[Flask]:
 
 
 def _database(*, analyse: bool) -> Iterator[Flask]:
-    base = make_url(DEFAULT_POSTGRES_URL)
-    name = f"plans_{uuid.uuid4().hex[:10]}"
-    admin = base.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = base.set(drivername="postgresql+psycopg", database=name)
-    app = create_app(make_settings(url.render_as_string(hide_password=False)))
-    try:
-        with app.app_context():
-            upgrade_database()
-            with db.engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO clients (name, key, secret_hash, scopes, authority, "
-                        "created_at) VALUES ('c', 'k', 'h', '[]', '{}', now())"
+    with own_postgres_database("plans") as url:
+        app = create_app(make_settings(url))
+        try:
+            with app.app_context():
+                upgrade_database()
+                with db.engine.begin() as connection:
+                    insert_bare_client(connection)
+                    connection.execute(
+                        text(
+                            "INSERT INTO statements (statement_id, stored, timestamp, version, "
+                            "actor_key, verb_key, object_type, object_activity_key, registration, "
+                            "authority_key, client_id, voided, payload) "
+                            "SELECT gen_random_uuid(), "
+                            "now() - n * interval '1 second', now(), '1.0.0', "
+                            "'account:' || :site || ' ' || (n % 10), "
+                            "'http://adlnet.gov/expapi/verbs/v' || (n % 10), 'Activity', "
+                            ":site || '/mod/page/view.php?id=' || (n % 100), "
+                            "'00000000-0000-4000-8000-' || lpad((n % 50)::text, 12, '0'), "
+                            "'account:urn:client c', "
+                            "(SELECT id FROM clients), false, repeat('x', 1500) "
+                            "FROM generate_series(1, :rows) AS n"
+                        ),
+                        {"site": SITE, "rows": ROWS},
                     )
-                )
-                connection.execute(
-                    text(
-                        "INSERT INTO statements (statement_id, stored, timestamp, version, "
-                        "actor_key, verb_key, object_type, object_activity_key, registration, "
-                        "authority_key, client_id, voided, payload) "
-                        "SELECT gen_random_uuid()::text, "
-                        "now() - n * interval '1 second', now(), '1.0.0', "
-                        "'account:' || :site || ' ' || (n % 10), "
-                        "'http://adlnet.gov/expapi/verbs/v' || (n % 10), 'Activity', "
-                        ":site || '/mod/page/view.php?id=' || (n % 100), "
-                        "'00000000-0000-4000-8000-' || lpad((n % 50)::text, 12, '0'), "
-                        "'account:urn:client c', "
-                        "(SELECT id FROM clients), false, repeat('x', 1500) "
-                        "FROM generate_series(1, :rows) AS n"
-                    ),
-                    {"site": SITE, "rows": ROWS},
-                )
-                if analyse:
-                    connection.execute(text("ANALYZE statements"))
-            yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    if analyse:
+                        connection.execute(text("ANALYZE statements"))
+                yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
