@@ -27,7 +27,13 @@ from blueprints.web.sessions import is_machine_path
 from blueprints.xapi import bp as xapi_blueprint
 from lms_bridge.cli import register_commands
 from lms_bridge.credit import active_policy, install_policy
-from lms_bridge.db import configure_sqlite, db, ping_after_idle, sqlalchemy_url
+from lms_bridge.db import (
+    configure_sqlite,
+    db,
+    load_uuids_as_text,
+    ping_after_idle,
+    sqlalchemy_url,
+)
 from lms_bridge.observability.logs import configure_logging
 from lms_bridge.settings import TRANSACTION_POOLER, Settings
 
@@ -92,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             configure_sqlite(db.engine)
         else:
             ping_after_idle(db.engine)
+            load_uuids_as_text(db.engine)
 
     _allow_cross_origin(app, settings)
     app.before_request(_look_for_an_applied_policy)

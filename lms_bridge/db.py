@@ -7,20 +7,22 @@ rolls back, which is what makes "a batch is stored whole or not at all" true by 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Table, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -105,6 +107,46 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class StatementId(TypeDecorator[str]):
+    """A statement's UUID as lowercase text in Python; ``uuid`` (16 bytes) on PostgreSQL.
+
+    As ``varchar(36)`` an id took 37 bytes in its row and ~67 in the unique index a statement
+    at a million statements (docs/scale.md); as ``uuid`` 16 and ~36. SQLite keeps the
+    text. Values are validated UUIDs before they reach a query: PostgreSQL refuses anything
+    else, so a page or route taking an id from a person checks it first
+    (:func:`lms_bridge.db.canonical_uuid`). Driver reads get text too
+    (:func:`load_uuids_as_text`).
+    """
+
+    impl = String(36)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID(as_uuid=False))
+        return dialect.type_descriptor(String(36))
+
+
+def canonical_uuid(value: str) -> str | None:
+    """``value`` as a UUID's canonical lowercase text, or ``None`` when it is not one."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def load_uuids_as_text(engine: Engine) -> None:
+    """psycopg returns ``uuid`` columns as :class:`uuid.UUID`; SQLAlchemy's type turns them
+    into text, the driver calls of :mod:`lms_bridge.sql` would not: every connection loads
+    them as text, so a statement id is a ``str`` however it was read."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        from psycopg.types.string import TextLoader  # noqa: PLC0415  (PostgreSQL only)
+
+        dbapi_connection.adapters.register_loader("uuid", TextLoader)
 
 
 IDLE_BEFORE_PING_S = 1.0

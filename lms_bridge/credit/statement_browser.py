@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from lms_bridge.credit.evidence import EvidenceStatement, evidence_statements
 from lms_bridge.credit.policy import Policy
-from lms_bridge.db import unit_of_work
+from lms_bridge.db import canonical_uuid, unit_of_work
 from lms_bridge.models import ActorMapping, Client, Person, Statement
 from lms_bridge.people.nip import is_nip, normalise_nip
 from lms_bridge.sql.keys import index_key, key_in, matches_key
@@ -222,8 +222,11 @@ def browsed_statement(
     language: str,
 ) -> BrowsedStatement:
     """One statement, if the reader sees its person."""
+    wanted = canonical_uuid(statement_id)
+    if wanted is None:  # no statement has it, and PostgreSQL's uuid column refuses it
+        raise StatementNotVisible(statement_id)
     conditions = [
-        Statement.statement_id == statement_id.lower(),
+        Statement.statement_id == wanted,
         *_actor_condition(policy, "", agencies),
     ]
     rows = session.execute(

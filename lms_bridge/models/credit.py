@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import Base, BigId, UTCDateTime
+from lms_bridge.db import Base, BigId, StatementId, UTCDateTime
 from lms_bridge.models.lrs import KEY_LENGTH
 
 ENTRY_STATUSES = ("pending", "verified", "needs_revision", "rejected", "revoked", "unmatched")
@@ -57,7 +57,7 @@ class CreditEvidence(Base):
     statement_pk: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
     )
-    statement_id: Mapped[str] = mapped_column(String(36))
+    statement_id: Mapped[str] = mapped_column(StatementId)
     actor_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
     subject_key: Mapped[str] = mapped_column(String(KEY_LENGTH + 10))
     """``nip:<NIP>`` once the actor is known to be an ASN, else the actor key (unmatched)."""

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import Base, BigId, UTCDateTime, key_hash
+from lms_bridge.db import Base, BigId, StatementId, UTCDateTime, key_hash
 
 KEY_LENGTH = 300
 """Index keys longer than this are stored as a SHA-256 digest (see lms_bridge.sql.keys)."""
@@ -57,7 +57,7 @@ class Statement(Base):
     )
 
     pk: Mapped[int] = mapped_column(BigId, primary_key=True)
-    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    statement_id: Mapped[str] = mapped_column(StatementId, unique=True)
     stored: Mapped[datetime] = mapped_column(UTCDateTime)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[str] = mapped_column(String(20))
@@ -66,7 +66,7 @@ class Statement(Base):
     object_type: Mapped[str] = mapped_column(String(20))
     object_activity_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
     object_agent_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))
-    target_statement_id: Mapped[str | None] = mapped_column(String(36))
+    target_statement_id: Mapped[str | None] = mapped_column(StatementId)
     """The id a StatementRef object points to (voiding statements included)."""
     registration: Mapped[str | None] = mapped_column(String(36))
     authority_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH + 10))

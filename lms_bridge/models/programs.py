@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms_bridge.db import Base, BigId, UTCDateTime
+from lms_bridge.db import Base, BigId, StatementId, UTCDateTime
 from lms_bridge.models.credit import JP
 from lms_bridge.models.lrs import KEY_LENGTH
 
@@ -139,7 +139,7 @@ class ProgressEvidence(Base):
     statement_pk: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("statements.pk", ondelete="CASCADE")
     )
-    statement_id: Mapped[str] = mapped_column(String(36))
+    statement_id: Mapped[str] = mapped_column(StatementId)
     verb_id: Mapped[str] = mapped_column(Text)
     score: Mapped[Decimal | None] = mapped_column(SCORE)
     success: Mapped[bool | None] = mapped_column(Boolean)

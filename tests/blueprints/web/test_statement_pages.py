@@ -89,6 +89,20 @@ def test_an_auditor_sees_their_agencys_statements_readable_and_escaped(
     assert shown(pages, person=NIP_B) == []
 
 
+def test_an_address_that_is_no_statement_id_is_not_found(
+    pages: PageClient, stored: dict[str, str]
+) -> None:
+    """Ids are typed or pasted into the address; PostgreSQL's uuid column refuses what is
+    not one, so the page must answer "not found" before it asks, in the person's language."""
+    pages.make_person("auditor@lampung.id", "auditor", LAMPUNG)
+    pages.sign_in("auditor@lampung.id")
+    for wrong in ("not-a-uuid", stored["attacker"][:-1], stored["attacker"] + "0"):
+        answer = pages.get(f"/statements/{wrong}")
+        assert answer.status_code == 404, wrong
+        assert "tidak" in answer.get_data(as_text=True).lower()
+    assert pages.get(f"/statements/{stored['attacker'].upper()}").status_code == 200
+
+
 def test_an_admin_filters_by_person_verb_activity_client_and_time(
     admin: PageClient, stored: dict[str, str]
 ) -> None:
