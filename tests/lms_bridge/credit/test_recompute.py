@@ -355,3 +355,50 @@ def test_statements_with_a_verb_no_rule_names_any_more_lose_their_credit(
     assert db.session.scalar(select(func.count()).select_from(CreditEvidence)) == 0
     assert {entry.status for entry in db.session.scalars(select(CreditEntry))} == {"revoked"}
     assert report.entries_removed == 6
+
+
+def evidence_rows_by_id() -> dict[int, tuple[Any, ...]]:
+    db.session.expire_all()
+    return {
+        row.id: (row.statement_id, row.rule_id, row.jp, row.policy_version, row.voided)
+        for row in db.session.scalars(select(CreditEvidence))
+    }
+
+
+def test_a_recompute_rewrites_only_the_evidence_that_changed(
+    xapi: XAPIClient, app_context: Flask
+) -> None:
+    """Under the same policy every evidence row stays as it is (no dead rows, no WAL for
+    them); after a change, only the rows it changes are replaced, and the ledger follows."""
+    credited = current_policy()
+    statements = seed(xapi, people=3)
+    post(xapi, [void(statements[0]["id"])])
+    before = evidence_rows_by_id()
+    entries_before = ledger()
+    assert len(before) == 6
+    assert sum(1 for row in before.values() if row[4]) == 1
+    recompute_credit(
+        credited, nominal_jp_lookup(credited, nominal_jp_of_every_module(db.session()))
+    )
+    assert evidence_rows_by_id() == before
+    assert ledger() == entries_before
+
+    # At most 3 JP a module: the 3-hour completions (4 JP) change, the others (3 JP) do not.
+    policy = replace(
+        credited,
+        rules=tuple(
+            replace(rule, jp=replace(rule.jp, max_jp=Decimal(3)))
+            if rule.id == "elearning-duration"
+            else rule
+            for rule in credited.rules
+        ),
+    )
+    recompute_credit(policy, nominal_jp_lookup(policy, nominal_jp_of_every_module(db.session())))
+    after = evidence_rows_by_id()
+    kept = after.keys() & before.keys()
+    assert all(after[key] == before[key] for key in kept)
+    replaced = {before[key][0] for key in before.keys() - kept}
+    assert replaced == {after[key][0] for key in after.keys() - kept}
+    assert len(replaced) == 3  # each person's 3-hour completion, the voided one too
+    assert {after[key][2] for key in after.keys() - kept} == {Decimal(3)}
+    assert {before[key][2] for key in before.keys() - kept} == {Decimal(4)}
