@@ -167,6 +167,31 @@ def basic_auth(key: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
+MOODLE_KEY = "moodle"
+MOODLE_SECRET = "moodle-secret"
+
+
+def create_moodle_client() -> None:
+    """The LMS that page and browser tests post statements as (every scope), in the app
+    context at hand; the session is handed back so the test's next request starts afresh."""
+    create_client(
+        "Moodle BPSDM",
+        key=MOODLE_KEY,
+        secret=MOODLE_SECRET,
+        scopes=["all"],
+        hash_method=HASH_METHOD,
+    )
+    db.session.remove()
+
+
+def moodle_headers() -> dict[str, str]:
+    """The headers of that LMS's requests: its credentials and the xAPI version."""
+    return {
+        "Authorization": basic_auth(MOODLE_KEY, MOODLE_SECRET),
+        "X-Experience-API-Version": "1.0.3",
+    }
+
+
 class XAPIClient:
     """Flask's test client with xAPI headers and an LMS client's credentials preset."""
 

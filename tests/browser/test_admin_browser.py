@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 
-from lms_bridge.access import create_client
 from lms_bridge.credit import active_policy, current_policy
 from lms_bridge.credit.policy import DEFAULT_POLICY_FILE
 from lms_bridge.credit.reports import person_credit
@@ -21,7 +20,7 @@ from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite, sign_in
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import basic_auth, create_moodle_client
 from tests.people import person_row
 from tests.statements import NIP_A, NIP_B, asn, completion
 
@@ -45,14 +44,7 @@ class Lms:
                     person_row(NIP_B, "I Made Budi", agency=AGENCY_B, unit="Dinas Kesehatan"),
                 ]
             )
-            create_client(
-                "Moodle BPSDM",
-                key="moodle",
-                secret="moodle-secret",
-                scopes=["all"],
-                hash_method=HASH_METHOD,
-            )
-            db.session.remove()
+            create_moodle_client()
 
     def post(self, *statements: dict[str, Any], key: str = "moodle", secret: str = "") -> int:
         response = self.site.app.test_client().post(

@@ -13,14 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from lms_bridge.access import create_client
 from lms_bridge.accounts import assign_cohort, assign_participant
 from lms_bridge.db import db
 from lms_bridge.models import Enrollment
 from lms_bridge.people import import_people
 from tests.browser.conftest import AGENCY_A, LiveSite, sign_in
 from tests.cohorts import latsar_cohort, nips
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.people import person_row
 from tests.statements import COMPLETED, asn, module_statement, passing_statements
 
@@ -50,14 +49,7 @@ class Cohorts:
             for enrollment in db.session.query(Enrollment).filter(Enrollment.nip.in_(self.ours)):
                 enrollment.name = NAMES[self.ours.index(enrollment.nip)]
             db.session.commit()
-            create_client(
-                "Moodle BPSDM",
-                key="moodle",
-                secret="moodle-secret",
-                scopes=["all"],
-                hash_method=HASH_METHOD,
-            )
-            db.session.remove()
+            create_moodle_client()
         elearning = ["mooc-pengantar", "bela-negara", "berakhlak", "smart-asn", "manajemen-asn"]
         statements = list(passing_statements(self.ours[0]))
         for i, nip in enumerate(self.ours[1:], start=1):
@@ -71,17 +63,14 @@ class Cohorts:
         response = self.site.app.test_client().post(
             "/xapi/statements",
             json=statements,
-            headers={
-                "Authorization": basic_auth("moodle", "moodle-secret"),
-                "X-Experience-API-Version": "1.0.3",
-            },
+            headers=moodle_headers(),
         )
         assert response.status_code == 200, response.get_data(as_text=True)
 
     def api_matrix(self) -> dict[str, Any]:
         response = self.site.app.test_client().get(
             f"/api/v1/cohorts/{self.first}/progress",
-            headers={"Authorization": basic_auth("moodle", "moodle-secret")},
+            headers=moodle_headers(),
         )
         assert response.status_code == 200, response.get_data(as_text=True)
         document: dict[str, Any] = response.get_json()

@@ -12,14 +12,13 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import Browser, Page, expect
 
-from lms_bridge.access import create_client
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.programs.catalog import import_program
 from lms_bridge.programs.cohorts import create_cohort, enroll_participants
 from lms_bridge.programs.template import load_template, shipped_templates
 from tests.browser.conftest import AGENCY_A, AGENCY_B, VIEWPORT, LiveSite, sign_in
 from tests.cohorts import ENDS, STARTS, nips
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.statements import passing_statements
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,21 +137,11 @@ def test_an_issued_sttpl_verifies_in_public_and_shows_revoked_after_revocation(
     [nip] = nips(1)
     cohort_id = _cohort(programs, [nip])
     with programs.app.app_context():
-        create_client(
-            "Moodle BPSDM",
-            key="moodle",
-            secret="moodle-secret",
-            scopes=["all"],
-            hash_method=HASH_METHOD,
-        )
-        db.session.remove()
+        create_moodle_client()
     posted = programs.app.test_client().post(
         "/xapi/statements",
         json=passing_statements(nip),
-        headers={
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        },
+        headers=moodle_headers(),
     )
     assert posted.status_code == 200, posted.get_data(as_text=True)
     page = organiser

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from lms_bridge.access import create_client
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from lms_bridge.people import import_people
 from tests.browser.conftest import AGENCY_A, AGENCY_B, LiveSite, sign_in
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.people import person_row
 from tests.statements import NIP_A, NIP_B, asn, completion, moodle_user
 
@@ -37,23 +36,13 @@ class Seeded:
                     person_row(NIP_B, "I Made Budi", agency=AGENCY_B, unit="Dinas Kesehatan"),
                 ]
             )
-            create_client(
-                "Moodle BPSDM",
-                key="moodle",
-                secret="moodle-secret",
-                scopes=["all"],
-                hash_method=HASH_METHOD,
-            )
-            db.session.remove()
+            create_moodle_client()
 
     def post(self, *statements: dict[str, Any]) -> None:
         response = self.site.app.test_client().post(
             "/xapi/statements",
             json=list(statements),
-            headers={
-                "Authorization": basic_auth("moodle", "moodle-secret"),
-                "X-Experience-API-Version": "1.0.3",
-            },
+            headers=moodle_headers(),
         )
         assert response.status_code == 200, response.get_data(as_text=True)
 

@@ -9,14 +9,13 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
 from lms_bridge.credit import current_policy
 from lms_bridge.credit.reports import person_credit
 from lms_bridge.db import db
 from lms_bridge.people import get_person, import_people
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.people import person_row
 from tests.statements import MOODLE, NIP_A, NIP_B, completion, moodle_user
 
@@ -127,17 +126,11 @@ def test_an_xlsx_is_read_into_the_same_rows_as_a_csv(admin: PageClient) -> None:
 
 def test_a_mapping_added_moves_the_credit_and_removed_parks_it_again(admin: PageClient) -> None:
     with admin.app.app_context():
-        create_client(
-            "Moodle", key="moodle", secret="moodle-secret", scopes=["all"], hash_method=HASH_METHOD
-        )
-        db.session.remove()
+        create_moodle_client()
     posted = admin.app.test_client().post(
         "/xapi/statements",
         json=completion(actor=moodle_user("42")),
-        headers={
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        },
+        headers=moodle_headers(),
     )
     assert posted.status_code == 200
 

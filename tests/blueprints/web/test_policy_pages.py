@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete
 
-from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
 from lms_bridge.credit import active_policy, current_policy
 from lms_bridge.credit.active_policy import ActivePolicy
@@ -21,7 +20,7 @@ from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import StoredPolicy
 from lms_bridge.people import import_people
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.people import person_row
 from tests.statements import NIP_A, NIP_B, asn, completion
 
@@ -51,17 +50,11 @@ def credited(admin: PageClient) -> Iterator[PageClient]:
                 person_row(NIP_B, "I Made Budi", agency=LAMPUNG),
             ]
         )
-        create_client(
-            "Moodle", key="moodle", secret="moodle-secret", scopes=["all"], hash_method=HASH_METHOD
-        )
-        db.session.remove()
+        create_moodle_client()
     response = admin.app.test_client().post(
         "/xapi/statements",
         json=[completion(minutes=90), completion(actor=asn(NIP_B), module=2, minutes=45)],
-        headers={
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        },
+        headers=moodle_headers(),
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     yield admin
@@ -117,10 +110,7 @@ def test_the_dry_run_lists_the_exact_changes_and_applying_gives_them(
     posted = credited.app.test_client().post(
         "/xapi/statements",
         json=completion(module=3, minutes=60, timestamp="2025-04-01T02:00:00Z"),
-        headers={
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        },
+        headers=moodle_headers(),
     )
     assert posted.status_code == 200
     assert total(credited, NIP_A) == 5

@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 
-from lms_bridge.access import create_client
-from lms_bridge.db import db
 from lms_bridge.people import import_people
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.people import person_row
 from tests.statements import ATTENDED, MOODLE, NIP_A, NIP_B, asn, completion, moodle_user
 
@@ -23,10 +21,7 @@ def post(pages: PageClient, *statements: dict[str, Any]) -> None:
     response = pages.app.test_client().post(
         "/xapi/statements",
         json=list(statements),
-        headers={
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        },
+        headers=moodle_headers(),
     )
     assert response.status_code == 200, response.get_data(as_text=True)
 
@@ -41,14 +36,7 @@ def stored(pages: PageClient) -> dict[str, str]:
                 person_row(NIP_B, "I Made Budi", agency=BALI),
             ]
         )
-        create_client(
-            "Moodle BPSDM",
-            key="moodle",
-            secret="moodle-secret",
-            scopes=["all"],
-            hash_method=HASH_METHOD,
-        )
-        db.session.remove()
+        create_moodle_client()
     attacker = completion(module=1)
     attacker["object"]["definition"]["name"] = {"id-ID": XSS}
     by_email = completion(

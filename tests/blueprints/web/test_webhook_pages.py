@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from lms_bridge.access import create_client
 from lms_bridge.audit.trail import history
 from lms_bridge.db import db, unit_of_work
 from lms_bridge.models import WebhookDelivery
@@ -14,7 +13,7 @@ from lms_bridge.programs import add_subscription
 from lms_bridge.programs.delivery import deliver_once
 from tests.blueprints.web.conftest import LAMPUNG, PageClient
 from tests.cohorts import latsar_cohort, nips
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.lms_bridge.programs.receiver import Receiver, free_port, receiving
 from tests.statements import asn, module_statement
 
@@ -28,17 +27,11 @@ def one_delivery(pages: PageClient, url: str) -> int:
         cohort_id, _ = latsar_cohort([nip])
         with unit_of_work() as session:
             add_subscription(session, url, cohort_id, secret_key=SECRET_KEY)
-        create_client(
-            "Moodle", key="moodle", secret="moodle-secret", scopes=["all"], hash_method=HASH_METHOD
-        )
-        db.session.remove()
+        create_moodle_client()
     response = pages.app.test_client().post(
         "/xapi/statements",
         json=[module_statement("bela-negara", actor=asn(nip))],
-        headers={
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        },
+        headers=moodle_headers(),
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     with pages.app.app_context():

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lms_bridge.access import create_client
 from lms_bridge.db import db
 from lms_bridge.models import CreditEntry
 from lms_bridge.people import import_people
 from tests.blueprints.web.conftest import BALI, LAMPUNG, PageClient
-from tests.conftest import HASH_METHOD, basic_auth
+from tests.conftest import create_moodle_client, moodle_headers
 from tests.people import person_row
 from tests.statements import NIP_A, NIP_B, asn, attachment, completion, moodle_user
 from xapi.multipart import AttachmentPart, build_multipart
@@ -29,19 +28,9 @@ class Lms:
 
     def __init__(self, app: Flask) -> None:
         with app.app_context():
-            create_client(
-                "Moodle BPSDM",
-                key="moodle",
-                secret="moodle-secret",
-                scopes=["all"],
-                hash_method=HASH_METHOD,
-            )
-            db.session.remove()
+            create_moodle_client()
         self.client = app.test_client()
-        self.headers = {
-            "Authorization": basic_auth("moodle", "moodle-secret"),
-            "X-Experience-API-Version": "1.0.3",
-        }
+        self.headers = moodle_headers()
 
     def post(self, *statements: dict[str, Any]) -> None:
         response = self.client.post("/xapi/statements", json=list(statements), headers=self.headers)
