@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.report import percentile
+from tests.bench.conftest import run_bench
 from tests.conftest import REPO_ROOT
 
 
@@ -24,11 +22,8 @@ def test_percentiles_interpolate_between_closest_ranks() -> None:
 def test_a_small_run_against_a_spawned_server_measures_every_scenario(tmp_path: Path) -> None:
     """Spawns gunicorn on a throwaway SQLite file, as `make bench` does, at a tiny scale."""
     report = tmp_path / "bench.json"
-    finished = subprocess.run(
+    printed, results = run_bench(
         [
-            sys.executable,
-            "-m",
-            "bench",
             "--spawn",
             "sqlite",
             "--server-dir",
@@ -49,18 +44,11 @@ def test_a_small_run_against_a_spawned_server_measures_every_scenario(tmp_path: 
             "2",
             "--scenarios",
             "seed,single,query-agent,query-verb,recompute",
-            "--json",
-            str(report),
         ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
+        report,
         timeout=180,
-        check=False,
     )
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-    assert "host speed: a fixed Python loop took" in finished.stdout
-    results = json.loads(report.read_text())
+    assert "host speed: a fixed Python loop took" in printed
     by_name = {scenario["name"]: scenario for scenario in results["scenarios"]}
     assert list(by_name) == ["seed", "single", "query-agent", "query-verb", "recompute"]
     assert all(scenario["failure_count"] == 0 for scenario in by_name.values())
@@ -73,11 +61,8 @@ def test_a_small_run_against_a_spawned_server_measures_every_scenario(tmp_path: 
 def test_the_soak_and_the_auth_attack_run_short(tmp_path: Path) -> None:
     """The long scenarios, seconds long: paced streams, worker RSS, the attack's statuses."""
     report = tmp_path / "bench.json"
-    finished = subprocess.run(
+    _, results = run_bench(
         [
-            sys.executable,
-            "-m",
-            "bench",
             "--spawn",
             "sqlite",
             "--server-dir",
@@ -94,17 +79,11 @@ def test_the_soak_and_the_auth_attack_run_short(tmp_path: Path) -> None:
             "2",
             "--attackers",
             "2",
-            "--json",
-            str(report),
         ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
+        report,
         timeout=240,
-        check=False,
     )
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-    by_name = {s["name"]: s for s in json.loads(report.read_text())["scenarios"]}
+    by_name = {s["name"]: s for s in results["scenarios"]}
     soak = by_name["soak"]
     assert soak["failure_count"] == 0
     assert any(note.startswith("memory flat") for note in soak["notes"])

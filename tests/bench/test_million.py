@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench.million import STEPS, Database, report_lines
+from tests.bench.conftest import run_bench
 from tests.conftest import BACKENDS, REPO_ROOT, own_postgres_database
 
 STATEMENTS = 2400
@@ -30,11 +28,8 @@ def test_the_million_scenario_reports_growth_queries_recompute_and_bytes(
     spawn_url: str, tmp_path: Path
 ) -> None:
     report = tmp_path / "million.json"
-    finished = subprocess.run(
+    printed, results = run_bench(
         [
-            sys.executable,
-            "-m",
-            "bench",
             "--spawn",
             spawn_url,
             "--server-dir",
@@ -51,19 +46,13 @@ def test_the_million_scenario_reports_growth_queries_recompute_and_bytes(
             "1",
             "--warmup",
             "1",
-            "--json",
-            str(report),
         ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
+        report,
         timeout=240,
-        check=False,
     )
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-    assert "last/first step:" in finished.stdout
-    assert "bytes per statement:" in finished.stdout
-    [scenario] = json.loads(report.read_text())["scenarios"]
+    assert "last/first step:" in printed
+    assert "bytes per statement:" in printed
+    [scenario] = results["scenarios"]
     assert scenario["failure_count"] == 0
     details = scenario["details"]
     steps = details["steps"]
