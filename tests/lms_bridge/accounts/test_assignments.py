@@ -24,6 +24,19 @@ from tests.conftest import HASH_METHOD
 LAMPUNG = "BPSDM Provinsi Lampung"
 
 
+def _account(email: str, role: str, agencies: list[str] | None = None) -> None:
+    """A person's account of ``role`` (in Lampung unless told), named after its address."""
+    create_user(
+        email,
+        email.split("@", maxsplit=1)[0].title(),
+        role,
+        [LAMPUNG] if agencies is None else agencies,
+        password="kata-sandi-1",
+        actor="t",
+        hash_method=HASH_METHOD,
+    )
+
+
 def _principal(email: str) -> Principal:
     db.session.remove()
     user = db.session.scalar(select(User).where(User.email == email))
@@ -36,15 +49,7 @@ def _principal(email: str) -> Principal:
 def test_an_instructor_sees_only_the_cohorts_assigned(app_context: Flask) -> None:
     first, _ = latsar_cohort(nips(2), number=1)
     second, _ = latsar_cohort(nips(2), number=2)
-    create_user(
-        "guru@x.id",
-        "Guru",
-        "instructor",
-        [LAMPUNG],
-        password="kata-sandi-1",
-        actor="t",
-        hash_method=HASH_METHOD,
-    )
+    _account("guru@x.id", "instructor")
     assert _principal("guru@x.id").cohorts == frozenset()
     assert assign_cohort("guru@x.id", first, actor="cli:root")
     assert not assign_cohort("guru@x.id", first, actor="cli:root")  # once
@@ -59,15 +64,7 @@ def test_an_instructor_sees_only_the_cohorts_assigned(app_context: Flask) -> Non
 def test_a_coach_sees_only_the_participants_assigned(app_context: Flask) -> None:
     people = nips(3)
     cohort_id, _ = latsar_cohort(people)
-    create_user(
-        "coach@x.id",
-        "Coach",
-        "coach",
-        [LAMPUNG],
-        password="kata-sandi-1",
-        actor="t",
-        hash_method=HASH_METHOD,
-    )
+    _account("coach@x.id", "coach")
     assert assign_participant("coach@x.id", people[0], actor="cli:root")
     principal = _principal("coach@x.id")
     assert principal.sees_cohort(cohort_id)
@@ -78,42 +75,16 @@ def test_a_coach_sees_only_the_participants_assigned(app_context: Flask) -> None
 
 def test_other_roles_follow_nothing_and_admins_everything(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    create_user(
-        "aud@x.id",
-        "Aud",
-        "auditor",
-        [LAMPUNG],
-        password="kata-sandi-1",
-        actor="t",
-        hash_method=HASH_METHOD,
-    )
-    create_user(
-        "adm@x.id", "Adm", "admin", [], password="kata-sandi-1", actor="t", hash_method=HASH_METHOD
-    )
+    _account("aud@x.id", "auditor")
+    _account("adm@x.id", "admin", agencies=[])
     assert not _principal("aud@x.id").sees_cohort(cohort_id)
     assert _principal("adm@x.id").sees_participant(cohort_id, nips(1)[0])
 
 
 def test_assignments_refuse_wrong_roles_cohorts_and_nips(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    create_user(
-        "guru@x.id",
-        "Guru",
-        "instructor",
-        [LAMPUNG],
-        password="kata-sandi-1",
-        actor="t",
-        hash_method=HASH_METHOD,
-    )
-    create_user(
-        "coach@x.id",
-        "Coach",
-        "coach",
-        [LAMPUNG],
-        password="kata-sandi-1",
-        actor="t",
-        hash_method=HASH_METHOD,
-    )
+    _account("guru@x.id", "instructor")
+    _account("coach@x.id", "coach")
     with pytest.raises(AccountInvalid, match="only an instructor"):
         assign_cohort("coach@x.id", cohort_id, actor="t")
     with pytest.raises(AccountInvalid, match="no cohort"):
@@ -130,15 +101,7 @@ def test_assignments_refuse_wrong_roles_cohorts_and_nips(app_context: Flask) -> 
 
 def test_users_assign_prints_one_line(app_context: Flask) -> None:
     cohort_id, _ = latsar_cohort(nips(1))
-    create_user(
-        "guru@x.id",
-        "Guru",
-        "instructor",
-        [LAMPUNG],
-        password="kata-sandi-1",
-        actor="t",
-        hash_method=HASH_METHOD,
-    )
+    _account("guru@x.id", "instructor")
     runner = app_context.test_cli_runner()
     done = runner.invoke(
         args=["users", "assign", "--email", "guru@x.id", "--cohort", str(cohort_id)]
